@@ -1,0 +1,56 @@
+# Two commands do everything: `make run` and `make test`. See README.md.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+UV_VERSION := 0.13.9
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Local commands (run, test, demo) default to development mode; production sets DEBUG=false.
+export DEBUG ?= true
+
+.PHONY: run test install migrate demo serve lint format lock dagster sandbox clean
+
+$(BIN)/uv:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: requirements.lock $(BIN)/uv
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+## Load the demo company (only when the database holds no company) and an admin user.
+demo: migrate
+	$(BIN)/python manage.py bootstrap_demo
+
+run: demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+## Re-resolve the lock file after editing pyproject.toml.
+lock: $(BIN)/uv
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock
+
+dagster: migrate
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(CURDIR)/var/dagster} ; mkdir -p $$DAGSTER_HOME ; \
+	DAGSTER_HOME=$$DAGSTER_HOME $(BIN)/dagster dev -m etl.definitions -h $(HOST) -p 3000
+
+sandbox: install
+	$(BIN)/python -m connectors.unified.sandbox --port 8765
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3 .pytest_cache

@@ -1,0 +1,105 @@
+"""Admin: search and filters for every model; ledger rows are read-only (they come from sync)."""
+
+from django.contrib import admin
+
+from ar_dashboard import models
+
+
+class ReadOnlyLedgerAdmin(admin.ModelAdmin):
+    """Ledger rows mirror the source; editing them here would be overwritten by the next sync."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class MembershipInline(admin.TabularInline):
+    model = models.Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(models.Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["name", "home_currency", "timezone", "unified_connection_id", "aging_basis"]
+    search_fields = ["name", "unified_connection_id"]
+    list_filter = ["home_currency", "aging_basis"]
+    inlines = [MembershipInline]
+
+
+@admin.register(models.Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "company", "role", "created_at"]
+    list_filter = ["role", "company"]
+    search_fields = ["user__username", "user__email", "company__name"]
+    autocomplete_fields = ["user", "company"]
+
+
+@admin.register(models.Customer)
+class CustomerAdmin(ReadOnlyLedgerAdmin):
+    list_display = ["name", "company", "external_id", "email", "currency", "source_updated_at"]
+    list_filter = ["company", "currency", "is_active"]
+    search_fields = ["name", "external_id", "email"]
+    list_select_related = ["company"]
+
+
+@admin.register(models.Invoice)
+class InvoiceAdmin(ReadOnlyLedgerAdmin):
+    list_display = [
+        "number", "external_id", "doc_type", "customer", "company", "source_status",
+        "posted_on", "due_on", "currency", "total", "balance",
+    ]
+    list_filter = ["company", "doc_type", "source_status", "currency"]
+    search_fields = ["number", "external_id", "external_contact_id", "customer__name"]
+    date_hierarchy = "due_on"
+    list_select_related = ["customer", "company"]
+
+
+@admin.register(models.Payment)
+class PaymentAdmin(ReadOnlyLedgerAdmin):
+    list_display = ["external_id", "customer", "company", "paid_on", "currency", "total", "source_status"]
+    list_filter = ["company", "currency", "source_status"]
+    search_fields = ["external_id", "reference", "customer__name"]
+    date_hierarchy = "paid_on"
+    list_select_related = ["customer", "company"]
+
+
+@admin.register(models.Allocation)
+class AllocationAdmin(ReadOnlyLedgerAdmin):
+    list_display = ["document", "ref", "kind", "amount", "allocated_on", "company"]
+    list_filter = ["company", "kind"]
+    search_fields = ["ref", "document__number", "document__external_id"]
+    list_select_related = ["document", "company"]
+
+
+@admin.register(models.ARSummary)
+class ARSummaryAdmin(ReadOnlyLedgerAdmin):
+    list_display = ["customer", "company", "currency", "as_of", "total", "overdue", "open_documents"]
+    list_filter = ["company", "currency", "as_of"]
+    search_fields = ["customer__name"]
+    list_select_related = ["customer", "company"]
+
+
+@admin.register(models.ARSnapshot)
+class ARSnapshotAdmin(ReadOnlyLedgerAdmin):
+    list_display = ["company", "as_of", "currency", "total", "overdue", "customers_with_balance"]
+    list_filter = ["company", "currency"]
+    search_fields = ["company__name"]
+    date_hierarchy = "as_of"
+
+
+@admin.register(models.SyncLog)
+class SyncLogAdmin(ReadOnlyLedgerAdmin):
+    list_display = ["company", "trigger", "status", "full_sync", "started_at", "finished_at"]
+    list_filter = ["company", "status", "trigger"]
+    search_fields = ["company__name", "error", "run_id"]
+    date_hierarchy = "started_at"
+
+
+@admin.register(models.SyncCursor)
+class SyncCursorAdmin(ReadOnlyLedgerAdmin):
+    list_display = ["company", "object_type", "updated_gte"]
+    list_filter = ["company", "object_type"]
+    search_fields = ["company__name"]

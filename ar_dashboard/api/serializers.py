@@ -1,0 +1,79 @@
+"""Output serializers: they present what selectors computed; they never sum or bucket."""
+
+from rest_framework import serializers
+
+from ar_dashboard.money import money_str
+
+
+class MoneyField(serializers.Field):
+    """A decimal string in the response currency's minor units (from the serializer context)."""
+
+    def __init__(self, **kwargs):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return None if value is None else money_str(value, self.context["currency"])
+
+
+class _Base(serializers.Serializer):
+    company = serializers.IntegerField(help_text="Company id the figures belong to.")
+    currency = serializers.CharField(help_text="ISO 4217 code every amount here is in.")
+    as_of = serializers.DateField(help_text="Date the ledger was aged as of.")
+    basis = serializers.CharField(help_text="Aging basis: due or posted.")
+
+
+class SummaryStatsSerializer(_Base):
+    total_customers = serializers.IntegerField()
+    total_ar = MoneyField()
+    total_overdue = MoneyField()
+    overdue_percentage = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    total_invoices = serializers.IntegerField()
+    avg_days_overdue = serializers.DecimalField(max_digits=9, decimal_places=1, allow_null=True)
+    avg_days_overdue_weighted = serializers.DecimalField(
+        max_digits=9, decimal_places=1, allow_null=True
+    )
+    at_risk_customers = serializers.IntegerField()
+    unapplied_credit = MoneyField()
+    currencies = serializers.ListField(child=serializers.CharField())
+
+
+class BucketSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    min_days = serializers.IntegerField(allow_null=True)
+    max_days = serializers.IntegerField(allow_null=True)
+    amount = MoneyField()
+    invoice_count = serializers.IntegerField()
+
+
+class AgingDistributionSerializer(_Base):
+    distribution = serializers.DictField(child=serializers.CharField(), help_text="label → amount")
+    buckets = BucketSerializer(many=True)
+    total = MoneyField()
+
+
+class CustomerRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField(allow_null=True, help_text="Customer id; null = unknown.")
+    customer = serializers.CharField()
+    total_outstanding = MoneyField()
+    overdue = MoneyField()
+    invoice_count = serializers.IntegerField()
+    oldest_days_past_due = serializers.IntegerField(allow_null=True)
+    buckets = serializers.DictField(child=serializers.CharField(), help_text="key → amount")
+
+
+class InvoiceRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    external_id = serializers.CharField()
+    invoice_number = serializers.CharField()
+    doc_type = serializers.CharField()
+    invoice_date = serializers.DateField()
+    due_date = serializers.DateField()
+    total_amount = MoneyField()
+    amount_due = MoneyField()
+    days_overdue = serializers.IntegerField()
+    aging_bucket = serializers.CharField()
+    aging_bucket_key = serializers.CharField()
+    status = serializers.CharField()
+    warnings = serializers.ListField(child=serializers.CharField())

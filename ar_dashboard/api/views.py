@@ -1,0 +1,220 @@
+"""JSON API: each view parses the common filters, calls one selector, serialises the result."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.paginator import EmptyPage, Paginator
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ar_dashboard import selectors
+from ar_dashboard.access import customer_for_user_or_404
+from ar_dashboard.api import serializers as out
+from ar_dashboard.filters import ARFilterSerializer, parse_filters
+from ar_dashboard.money import money_str
+from ar_dashboard.selectors import UNKNOWN
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 500
+
+
+def _context(company, filters) -> dict:
+    return {
+        "company": company.pk,
+        "currency": filters.currency,
+        "as_of": filters.as_of,
+        "basis": filters.basis.value,
+    }
+
+
+def _positive_int(params, name: str, default: int, maximum: int | None = None) -> int:
+    raw = params.get(name, "")
+    if raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValidationError({name: "Must be a whole number."}) from None
+    if value < 1 or (maximum is not None and value > maximum):
+        limit = f" between 1 and {maximum}" if maximum else " ≥ 1"
+        raise ValidationError({name: f"Must be{limit}."})
+    return value
+
+
+def paginate(request, queryset) -> tuple[list, dict]:
+    """One page of `queryset` (a COUNT and a LIMIT query) and the page links."""
+    size = _positive_int(request.query_params, "page_size", PAGE_SIZE, MAX_PAGE_SIZE)
+    number = _positive_int(request.query_params, "page", 1)
+    paginator = Paginator(queryset, size)
+    try:
+        page = paginator.page(number)
+    except EmptyPage:
+        raise ValidationError({"page": f"Out of range: there are {paginator.num_pages}."}) from None
+
+    def link(n: int | None) -> str | None:
+        if n is None:
+            return None
+        params = request.query_params.copy()
+        params["page"] = n
+        return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+    meta = {
+        "count": paginator.count,
+        "page": number,
+        "page_size": size,
+        "next": link(page.next_page_number() if page.has_next() else None),
+        "previous": link(page.previous_page_number() if page.has_previous() else None),
+    }
+    return list(page.object_list), meta
+
+
+COMMON = [ARFilterSerializer]
+PAGING = [
+    OpenApiParameter("page", int, description="1-based page number"),
+    OpenApiParameter("page_size", int, description=f"Rows per page (≤ {MAX_PAGE_SIZE})"),
+]
+
+
+class SummaryStatsView(APIView):
+    @extend_schema(parameters=COMMON, responses=out.SummaryStatsSerializer)
+    def get(self, request):
+        company, filters = parse_filters(request.query_params, request.user)
+        stats = selectors.summary_stats(company=company, filters=filters)
+        overdue_pct = None
+        if stats.total_ar:
+            overdue_pct = (stats.total_overdue / stats.total_ar * 100).quantize(Decimal("0.01"))
+        data = {
+            **_context(company, filters),
+            **stats.__dict__,
+            "overdue_percentage": overdue_pct,
+            "currencies": selectors.currencies_in_use(company=company),
+        }
+        ctx = _context(company, filters)
+        return Response(out.SummaryStatsSerializer(data, context=ctx).data)
+
+
+class AgingDistributionView(APIView):
+    @extend_schema(parameters=COMMON, responses=out.AgingDistributionSerializer)
+    def get(self, request):
+        company, filters = parse_filters(request.query_params, request.user)
+        result = selectors.aging_distribution(company=company, filters=filters)
+        ctx = _context(company, filters)
+        buckets = [
+            {
+                "key": b.bucket.key,
+                "label": b.bucket.label,
+                "min_days": b.bucket.min_days,
+                "max_days": b.bucket.max_days,
+                "amount": b.amount,
+                "invoice_count": b.documents,
+            }
+            for b in result.buckets
+        ]
+        distribution = {b["label"]: money_str(b["amount"], filters.currency) for b in buckets}
+        data = {**ctx, "buckets": buckets, "total": result.total, "distribution": distribution}
+        return Response(out.AgingDistributionSerializer(data, context=ctx).data)
+
+
+SORT_CHOICES = sorted(selectors.CUSTOMER_SORTS)
+
+
+class CustomerBreakdownView(APIView):
+    @extend_schema(
+        parameters=[
+            *COMMON,
+            *PAGING,
+            OpenApiParameter(
+                "sort",
+                str,
+                description="Sort field, '-' prefix for descending: "
+                + ", ".join(SORT_CHOICES)
+                + " or a bucket key (default -total_outstanding)",
+            ),
+        ],
+        responses=out.CustomerRowSerializer(many=True),
+    )
+    def get(self, request):
+        company, filters = parse_filters(request.query_params, request.user)
+        sort = request.query_params.get("sort") or "-total_outstanding"
+        allowed = set(SORT_CHOICES) | set(company.aging_scheme.keys)
+        if sort.lstrip("-") not in allowed:
+            raise ValidationError({"sort": f"Must be one of {', '.join(sorted(allowed))}."})
+        rows = selectors.customer_aging_rows(company=company, filters=filters, sort=sort)
+        page, meta = paginate(request, rows)
+        scheme = company.aging_scheme
+        customers = [
+            {
+                "id": row["customer_id"],
+                "customer": row["customer_name"],
+                "total_outstanding": row["total_outstanding"],
+                "overdue": row["overdue"],
+                "invoice_count": row["invoice_count"],
+                "oldest_days_past_due": selectors.customer_days_past_due(row, filters),
+                "buckets": {
+                    b.key: money_str(row[f"bucket_{b.index}"], filters.currency)
+                    for b in scheme.buckets
+                },
+            }
+            for row in page
+        ]
+        ctx = _context(company, filters)
+        body = out.CustomerRowSerializer(customers, many=True, context=ctx).data
+        return Response({**ctx, **meta, "customers": body})
+
+
+class InvoiceDetailsView(APIView):
+    @extend_schema(
+        parameters=[*COMMON, *PAGING],
+        responses=out.InvoiceRowSerializer(many=True),
+    )
+    def get(self, request, customer_id: str):
+        params = request.query_params.copy()
+        params["customer"] = customer_id
+        if customer_id != UNKNOWN:
+            if not customer_id.isdigit():
+                raise ValidationError({"customer_id": "Must be a customer id or 'unknown'."})
+            customer = customer_for_user_or_404(request.user, int(customer_id))
+            params.setdefault("company", str(customer.company_id))
+        company, filters = parse_filters(params, request.user)
+        name = selectors.customer_name(company=company, customer=filters.customer)
+        docs = selectors.customer_documents(company=company, filters=filters)
+        page, meta = paginate(request, docs)
+        labels = {b.index: b for b in company.aging_scheme.buckets}
+        invoices = [
+            {
+                "id": doc.pk,
+                "external_id": doc.external_id,
+                "invoice_number": doc.number,
+                "doc_type": doc.doc_type,
+                "invoice_date": doc.posted_on,
+                "due_date": doc.due_on,
+                "total_amount": doc.total,
+                "amount_due": doc.amount,
+                "days_overdue": doc.days_past_due,
+                "aging_bucket": labels[doc.bucket_index].label,
+                "aging_bucket_key": labels[doc.bucket_index].key,
+                "status": doc.source_status,
+                "warnings": doc.warnings,
+            }
+            for doc in page
+        ]
+        ctx = _context(company, filters)
+        total = selectors.summary_total(company=company, filters=filters)
+        return Response(
+            {
+                **ctx,
+                **meta,
+                "customer": name,
+                "customer_id": filters.customer if filters.customer != UNKNOWN else None,
+                "total_outstanding": money_str(total, filters.currency),
+                "invoices": out.InvoiceRowSerializer(invoices, many=True, context=ctx).data,
+            }
+        )
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()

@@ -1,0 +1,333 @@
+"""The AR ledger as loaded from the source, plus the caches and logs built from it.
+
+Money fields are `Decimal` with 4 decimal places. Document amounts are *signed by their effect
+on AR*: an invoice's balance is positive, a credit memo's is negative (unapplied credit), so a
+plain SUM over open documents is the receivable.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from ar_dashboard import aging
+
+MONEY = {"max_digits": 19, "decimal_places": 4}
+
+
+def validate_aging_edges(value: object) -> None:
+    try:
+        aging.AgingScheme.from_edges(value)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(str(exc)) from exc
+
+
+def default_aging_edges() -> list[int]:
+    return list(aging.DEFAULT_EDGES)
+
+
+class Company(models.Model):
+    """One QuickBooks realm, reached through one Unified.to connection."""
+
+    name = models.CharField(max_length=200)
+    home_currency = models.CharField(max_length=3, default="USD")
+    timezone = models.CharField(
+        max_length=64, default="UTC", help_text="IANA zone that decides what 'today' is."
+    )
+    unified_connection_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
+    aging_edges = models.JSONField(
+        default=default_aging_edges,
+        validators=[validate_aging_edges],
+        help_text="Upper day limits of the past-due periods, e.g. [30, 60, 90, 120].",
+    )
+    aging_basis = models.CharField(
+        max_length=10, choices=aging.Basis.choices(), default=aging.Basis.DUE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def aging_scheme(self) -> aging.AgingScheme:
+        return aging.AgingScheme.from_edges(self.aging_edges)
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        VIEWER = "viewer", "Viewer"
+        COLLECTOR = "collector", "Collector"
+        ADMIN = "admin", "Admin"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "company"], name="membership_user_company")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.company} ({self.role})"
+
+
+class Customer(models.Model):
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="customers")
+    external_id = models.CharField(max_length=100)
+    name = models.CharField(max_length=300)
+    email = models.CharField(max_length=254, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    is_active = models.BooleanField(default=True)
+    source_updated_at = models.DateTimeField(null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "external_id"], name="customer_company_external_id"
+            )
+        ]
+        indexes = [models.Index(fields=["company", "name"], name="customer_company_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Invoice(models.Model):
+    """An AR document: an invoice or a credit memo (amounts signed, see module docstring)."""
+
+    class DocType(models.TextChoices):
+        INVOICE = "INVOICE", "Invoice"
+        CREDITMEMO = "CREDITMEMO", "Credit memo"
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invoices")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="invoices"
+    )
+    external_id = models.CharField(max_length=100)
+    external_contact_id = models.CharField(
+        max_length=100, blank=True, help_text="Source contact id, kept when it is unknown."
+    )
+    number = models.CharField(max_length=100, blank=True)
+    doc_type = models.CharField(max_length=10, choices=DocType.choices, default=DocType.INVOICE)
+    source_status = models.CharField(max_length=20, blank=True)
+    posted_on = models.DateField()
+    due_on = models.DateField()
+    paid_on = models.DateField(null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    total = models.DecimalField(**MONEY)
+    paid = models.DecimalField(**MONEY, default=0)
+    balance = models.DecimalField(**MONEY)
+    source_updated_at = models.DateTimeField(null=True, blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "external_id"], name="invoice_company_external_id"
+            )
+        ]
+        indexes = [
+            # Aging today: open documents of a company in one currency, by reference date.
+            models.Index(
+                fields=["company", "currency", "due_on"], name="invoice_company_cur_due"
+            ),
+            models.Index(
+                fields=["company", "currency", "posted_on"], name="invoice_company_cur_posted"
+            ),
+            models.Index(fields=["company", "customer", "currency"], name="invoice_company_cust"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_doc_type_display()} {self.number or self.external_id}"
+
+
+class Payment(models.Model):
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="payments")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="payments"
+    )
+    external_id = models.CharField(max_length=100)
+    external_contact_id = models.CharField(max_length=100, blank=True)
+    paid_on = models.DateField()
+    currency = models.CharField(max_length=3)
+    total = models.DecimalField(**MONEY)
+    source_status = models.CharField(max_length=20, blank=True)
+    reference = models.CharField(max_length=200, blank=True)
+    source_updated_at = models.DateTimeField(null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-paid_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "external_id"], name="payment_company_external_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment {self.external_id} {self.total} {self.currency}"
+
+
+class Allocation(models.Model):
+    """A dated change to one document's balance: a payment, a credit applied, or implied.
+
+    `amount` is signed so that balance(as_of) = document.balance + Σ amount dated after as_of:
+    positive on an invoice (a payment reduced it), negative on a credit memo (its credit was
+    used). `implied` rows stand for a paid part the source gave without dated allocations.
+    """
+
+    class Kind(models.TextChoices):
+        PAYMENT = "payment", "Payment"
+        CREDIT = "credit", "Credit applied"
+        IMPLIED = "implied", "Paid (undated in source)"
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="allocations")
+    document = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="allocations")
+    payment = models.ForeignKey(
+        Payment, on_delete=models.CASCADE, null=True, blank=True, related_name="allocations"
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    ref = models.CharField(
+        max_length=120, help_text="Source of the money: pay:<payment>, cm:<memo>, app:<invoice>."
+    )
+    amount = models.DecimalField(**MONEY)
+    allocated_on = models.DateField()
+
+    class Meta:
+        ordering = ["allocated_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["document", "ref"], name="allocation_document_ref")
+        ]
+        indexes = [
+            models.Index(fields=["document", "allocated_on"], name="allocation_doc_date"),
+            models.Index(fields=["company", "ref"], name="allocation_company_ref"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} on {self.allocated_on}"
+
+
+class BucketAmounts(models.Model):
+    """Six bucket columns: bucket_0 is Current, the rest follow the company's aging scheme."""
+
+    currency = models.CharField(max_length=3)
+    bucket_0 = models.DecimalField(**MONEY, default=0)
+    bucket_1 = models.DecimalField(**MONEY, default=0)
+    bucket_2 = models.DecimalField(**MONEY, default=0)
+    bucket_3 = models.DecimalField(**MONEY, default=0)
+    bucket_4 = models.DecimalField(**MONEY, default=0)
+    bucket_5 = models.DecimalField(**MONEY, default=0)
+    total = models.DecimalField(**MONEY, default=0)
+    overdue = models.DecimalField(**MONEY, default=0)
+    open_documents = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    BUCKET_FIELDS = tuple(f"bucket_{i}" for i in range(aging.MAX_BUCKETS))
+
+
+class ARSummary(BucketAmounts):
+    """Cache of one customer's aging in one currency for the single `as_of` it was built for."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="summaries")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.CASCADE, null=True, blank=True, related_name="summaries"
+    )
+    as_of = models.DateField()
+    basis = models.CharField(max_length=10, choices=aging.Basis.choices())
+    oldest_days_past_due = models.IntegerField(null=True, blank=True)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "AR summary"
+        verbose_name_plural = "AR summaries"
+        indexes = [
+            models.Index(fields=["company", "as_of", "currency"], name="arsummary_company_asof")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer or 'Unknown customer'} {self.currency} as of {self.as_of}"
+
+
+class ARSnapshot(BucketAmounts):
+    """A company's aging in one currency at the end of one day, for trends."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="snapshots")
+    as_of = models.DateField()
+    basis = models.CharField(max_length=10, choices=aging.Basis.choices())
+    customers_with_balance = models.PositiveIntegerField(default=0)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "AR snapshot"
+        ordering = ["-as_of"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "as_of", "currency", "basis"], name="arsnapshot_unique_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} {self.currency} {self.as_of}"
+
+
+class SyncLog(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCESS = "success", "Success"
+        PARTIAL = "partial", "Success with rejected records"
+        FAILED = "failed", "Failed"
+
+    class Trigger(models.TextChoices):
+        MANUAL = "manual", "Manual"
+        SCHEDULE = "schedule", "Schedule"
+        WEBHOOK = "webhook", "Webhook"
+        DEMO = "demo", "Demo load"
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="sync_logs")
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.MANUAL)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    full_sync = models.BooleanField(default=False)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    rejected = models.JSONField(default=list, blank=True, help_text="[{object, id, reason}]")
+    warnings = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+    run_id = models.CharField(max_length=64, blank=True, help_text="Dagster run id, if any.")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["company", "-started_at"], name="synclog_company_started")]
+
+    def __str__(self) -> str:
+        return f"{self.company} sync {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class SyncCursor(models.Model):
+    """The `updated_gte` watermark of one object type for one company's incremental sync."""
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="sync_cursors")
+    object_type = models.CharField(max_length=30)
+    updated_gte = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["company", "object_type"], name="synccursor_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} {self.object_type} ≥ {self.updated_gte:%Y-%m-%d %H:%M}"

@@ -1,0 +1,322 @@
+"""Read side: AR aging aggregated in SQL, as of any date, per currency.
+
+Every API view, page and export reads these functions with one `ARFilters`. Bucketing is
+built from `aging.AgingScheme.date_range` (reference-date ranges), so the SQL and the pure
+engine share one definition of the bucket edges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    DecimalField,
+    F,
+    IntegerField,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from ar_dashboard import aging
+from ar_dashboard.expressions import DaysBetween
+from ar_dashboard.models import MONEY, Allocation, Company, Invoice
+
+MoneyField = DecimalField(**MONEY)
+ZERO = Value(Decimal(0), output_field=MoneyField)
+AT_RISK_DAYS = 90
+UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class ARFilters:
+    """The parsed common filters. `today` is the company's today, used to pick the fast path."""
+
+    as_of: date
+    today: date
+    currency: str
+    basis: aging.Basis = aging.Basis.DUE
+    bucket: str | None = None
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+    customer: int | str | None = None  # a Customer pk, UNKNOWN, or None for all
+
+    @property
+    def is_current(self) -> bool:
+        """Balances as they stand now: no allocation can be dated after `as_of`."""
+        return self.as_of >= self.today
+
+
+def _reference_field(basis: aging.Basis) -> str:
+    return "due_on" if basis == aging.Basis.DUE else "posted_on"
+
+
+def _amount_expression(filters: ARFilters):
+    """balance(as_of) = current balance + allocations dated after as_of (DESIGN.md)."""
+    if filters.is_current:
+        return F("balance")
+    later = (
+        Allocation.objects.filter(document=OuterRef("pk"), allocated_on__gt=filters.as_of)
+        .order_by()
+        .values("document")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    return F("balance") + Coalesce(Subquery(later, output_field=MoneyField), ZERO)
+
+
+def bucket_condition(scheme: aging.AgingScheme, bucket: aging.Bucket, filters: ARFilters) -> Q:
+    """Q selecting documents whose reference date puts them in `bucket` on `as_of`."""
+    earliest, latest = scheme.date_range(bucket, filters.as_of)
+    ref = _reference_field(filters.basis)
+    condition = Q()
+    if earliest is not None:
+        condition &= Q(**{f"{ref}__gte": earliest})
+    if latest is not None:
+        condition &= Q(**{f"{ref}__lte": latest})
+    return condition
+
+
+def overdue_condition(filters: ARFilters) -> Q:
+    return Q(**{f"{_reference_field(filters.basis)}__lt": filters.as_of})
+
+
+def older_than_condition(days: int, filters: ARFilters) -> Q:
+    """Documents more than `days` days past their reference date on `as_of`."""
+    cutoff = filters.as_of - timedelta(days=days)
+    return Q(**{f"{_reference_field(filters.basis)}__lt": cutoff})
+
+
+def _customer_condition(customer: int | str | None) -> Q:
+    if customer is None:
+        return Q()
+    if customer == UNKNOWN:
+        return Q(customer__isnull=True)
+    return Q(customer_id=customer)
+
+
+def open_documents(*, company: Company, filters: ARFilters) -> QuerySet[Invoice]:
+    """AR documents open on `as_of`, annotated with `amount` (signed balance on that date)."""
+    qs = (
+        Invoice.objects.filter(
+            company=company,
+            currency=filters.currency,
+            doc_type__in=aging.AR_DOC_TYPES,
+            posted_on__lte=filters.as_of,
+        )
+        .exclude(source_status__in=aging.EXCLUDED_STATUSES)
+        .filter(_customer_condition(filters.customer))
+        .annotate(amount=_amount_expression(filters))
+        .exclude(amount=0)
+    )
+    if filters.bucket is not None:
+        scheme = company.aging_scheme
+        qs = qs.filter(bucket_condition(scheme, scheme.bucket_by_key(filters.bucket), filters))
+    if filters.min_amount is not None:
+        qs = qs.filter(amount__gte=filters.min_amount)
+    if filters.max_amount is not None:
+        qs = qs.filter(amount__lte=filters.max_amount)
+    return qs
+
+
+def _bucket_sums(scheme: aging.AgingScheme, filters: ARFilters) -> dict[str, Sum]:
+    return {
+        f"bucket_{b.index}": Coalesce(
+            Sum("amount", filter=bucket_condition(scheme, b, filters)), ZERO
+        )
+        for b in scheme.buckets
+    }
+
+
+def _days_past_due(filters: ARFilters) -> DaysBetween:
+    return DaysBetween(
+        Value(filters.as_of, output_field=DateField()), F(_reference_field(filters.basis))
+    )
+
+
+@dataclass(frozen=True)
+class BucketAmount:
+    bucket: aging.Bucket
+    amount: Decimal
+    documents: int
+
+
+@dataclass(frozen=True)
+class AgingDistribution:
+    currency: str
+    as_of: date
+    buckets: list[BucketAmount]
+    total: Decimal
+
+
+def aging_distribution(*, company: Company, filters: ARFilters) -> AgingDistribution:
+    """Open AR per bucket on `as_of` (one query)."""
+    scheme = company.aging_scheme
+    aggregates = {}
+    for b in scheme.buckets:
+        condition = bucket_condition(scheme, b, filters)
+        aggregates[f"a{b.index}"] = Coalesce(Sum("amount", filter=condition), ZERO)
+        aggregates[f"n{b.index}"] = Count("id", filter=condition)
+    row = open_documents(company=company, filters=filters).aggregate(**aggregates)
+    buckets = [BucketAmount(b, row[f"a{b.index}"], row[f"n{b.index}"]) for b in scheme.buckets]
+    total = sum((b.amount for b in buckets), start=Decimal(0))
+    return AgingDistribution(filters.currency, filters.as_of, buckets, total)
+
+
+@dataclass(frozen=True)
+class SummaryStats:
+    currency: str
+    as_of: date
+    total_ar: Decimal
+    total_overdue: Decimal
+    total_invoices: int
+    total_customers: int
+    at_risk_customers: int
+    avg_days_overdue: Decimal | None
+    avg_days_overdue_weighted: Decimal | None
+    unapplied_credit: Decimal
+
+
+def summary_stats(*, company: Company, filters: ARFilters) -> SummaryStats:
+    """Headline figures on `as_of` (three queries; definitions in the README)."""
+    docs = open_documents(company=company, filters=filters)
+    overdue = overdue_condition(filters)
+    overdue_invoices = overdue & Q(amount__gt=0)
+    days = _days_past_due(filters)
+    totals = docs.aggregate(
+        total_ar=Coalesce(Sum("amount"), ZERO),
+        total_overdue=Coalesce(Sum("amount", filter=overdue), ZERO),
+        total_invoices=Count("id"),
+        unapplied_credit=Coalesce(Sum("amount", filter=Q(amount__lt=0)), ZERO),
+        overdue_count=Count("id", filter=overdue_invoices),
+        overdue_days=Sum(days, filter=overdue_invoices),
+        overdue_amount=Sum("amount", filter=overdue_invoices),
+        weighted_days=Sum(days * F("amount"), filter=overdue_invoices, output_field=MoneyField),
+    )
+    per_customer = docs.order_by().values("customer_id").annotate(
+        total=Sum("amount"),
+        at_risk=Coalesce(Sum("amount", filter=older_than_condition(AT_RISK_DAYS, filters)), ZERO),
+    )
+    # GROUP BY customer with HAVING, counted in SQL; the unknown customer is one group.
+    total_customers = per_customer.exclude(total=0).count()
+    at_risk_customers = per_customer.filter(at_risk__gt=0).count()
+    return SummaryStats(
+        currency=filters.currency,
+        as_of=filters.as_of,
+        total_ar=totals["total_ar"],
+        total_overdue=totals["total_overdue"],
+        total_invoices=totals["total_invoices"],
+        total_customers=total_customers,
+        at_risk_customers=at_risk_customers,
+        avg_days_overdue=_ratio(totals["overdue_days"], totals["overdue_count"]),
+        avg_days_overdue_weighted=_ratio(totals["weighted_days"], totals["overdue_amount"]),
+        unapplied_credit=totals["unapplied_credit"],
+    )
+
+
+def _ratio(numerator, denominator) -> Decimal | None:
+    if not denominator:
+        return None
+    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.1"))
+
+
+CUSTOMER_SORTS = {
+    "total_outstanding": "total_outstanding",
+    "overdue": "overdue",
+    "invoice_count": "invoice_count",
+    "customer": "customer_name",
+    "oldest_days_past_due": "oldest_reference",
+}
+
+
+def customer_aging_rows(*, company: Company, filters: ARFilters, sort: str = "-total_outstanding"):
+    """One row per customer (NULL = unknown customer) with bucket amounts, as a queryset.
+
+    Lazily evaluated so the caller can paginate it in SQL: one COUNT and one page query.
+    """
+    scheme = company.aging_scheme
+    descending = sort.startswith("-")
+    field = sort.lstrip("-")
+    if field in scheme.keys:
+        order = f"bucket_{scheme.bucket_by_key(field).index}"
+    else:
+        order = CUSTOMER_SORTS[field]
+    if field == "oldest_days_past_due":
+        descending = not descending  # oldest reference date = most days past due
+    rows = (
+        open_documents(company=company, filters=filters)
+        .order_by()
+        .values("customer_id")
+        .annotate(
+            customer_name=Coalesce(
+                Max("customer__name"),
+                Value(aging.UNKNOWN_CUSTOMER_LABEL, output_field=CharField()),
+            ),
+            total_outstanding=Sum("amount"),
+            overdue=Coalesce(Sum("amount", filter=overdue_condition(filters)), ZERO),
+            invoice_count=Count("id"),
+            oldest_reference=Min(_reference_field(filters.basis), filter=Q(amount__gt=0)),
+            **_bucket_sums(scheme, filters),
+        )
+    )
+    nulls = {"nulls_last": True}
+    primary = F(order).desc(**nulls) if descending else F(order).asc(**nulls)
+    return rows.order_by(primary, F("customer_name").asc(), F("customer_id").asc(nulls_last=True))
+
+
+def customer_days_past_due(row: dict, filters: ARFilters) -> int | None:
+    """Days past due of the customer's oldest open invoice on `as_of`."""
+    oldest = row.get("oldest_reference")
+    return aging.days_past_due(oldest, filters.as_of) if oldest else None
+
+
+def customer_documents(*, company: Company, filters: ARFilters) -> QuerySet[Invoice]:
+    """Open documents behind one customer row, with days past due and bucket index."""
+    scheme = company.aging_scheme
+    whens = [When(bucket_condition(scheme, b, filters), then=Value(b.index)) for b in scheme.buckets]
+    return (
+        open_documents(company=company, filters=filters)
+        .annotate(
+            days_past_due=_days_past_due(filters),
+            bucket_index=Case(*whens, output_field=IntegerField()),
+        )
+        .select_related("customer")
+        .order_by(F(_reference_field(filters.basis)).asc(), "id")
+    )
+
+
+def summary_total(*, company: Company, filters: ARFilters) -> Decimal:
+    """Σ open balance on `as_of` of the filtered documents."""
+    total = open_documents(company=company, filters=filters).aggregate(t=Sum("amount"))["t"]
+    return total or Decimal(0)
+
+
+def customer_name(*, company: Company, customer: int | str | None) -> str:
+    if customer is None or customer == UNKNOWN:
+        return aging.UNKNOWN_CUSTOMER_LABEL
+    return company.customers.values_list("name", flat=True).get(pk=customer)
+
+
+def currencies_in_use(*, company: Company) -> list[str]:
+    """Currencies the company's AR documents are in, home currency first."""
+    found = set(
+        Invoice.objects.filter(company=company, doc_type__in=aging.AR_DOC_TYPES)
+        .order_by()
+        .values_list("currency", flat=True)
+        .distinct()
+    )
+    found.add(company.home_currency)
+    return [company.home_currency, *sorted(found - {company.home_currency})]

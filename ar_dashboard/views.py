@@ -1,0 +1,43 @@
+"""HTML pages: parse the filters, call selectors, render. No arithmetic here."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import render
+from rest_framework.exceptions import ValidationError
+
+from ar_dashboard import selectors
+from ar_dashboard.access import companies_for_user
+from ar_dashboard.filters import parse_filters
+
+HOME_CUSTOMERS = 15
+
+
+@login_required
+def home(request):
+    companies = list(companies_for_user(request.user))
+    if not companies:
+        return render(request, "ar_dashboard/no_company.html", status=200)
+    params = request.GET.copy()
+    if "company" not in params:
+        params["company"] = str(companies[0].pk)
+    try:
+        company, filters = parse_filters(params, request.user)
+    except ValidationError as exc:
+        return render(
+            request, "ar_dashboard/bad_request.html", {"errors": exc.detail}, status=400
+        )
+    if company not in companies:  # parse_filters already 404s; belt and braces
+        raise PermissionDenied
+    context = {
+        "companies": companies,
+        "company": company,
+        "filters": filters,
+        "stats": selectors.summary_stats(company=company, filters=filters),
+        "distribution": selectors.aging_distribution(company=company, filters=filters),
+        "customers": selectors.customer_aging_rows(company=company, filters=filters)[
+            :HOME_CUSTOMERS
+        ],
+        "currencies": selectors.currencies_in_use(company=company),
+        "buckets": company.aging_scheme.buckets,
+    }
+    return render(request, "ar_dashboard/home.html", context)

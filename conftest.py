@@ -1,0 +1,50 @@
+"""Shared fixtures: three users everywhere — alice (owner of A), bob (teammate), charlie (B)."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from ar_dashboard.models import Membership
+from ar_dashboard.tests.factories import CompanyFactory, MembershipFactory, UserFactory
+
+
+@pytest.fixture
+def company_a(db):
+    return CompanyFactory(name="Acme Supplies", home_currency="USD", timezone="UTC")
+
+
+@pytest.fixture
+def company_b(db):
+    return CompanyFactory(name="Borealis Trading", home_currency="EUR", timezone="Europe/Paris")
+
+
+@pytest.fixture
+def alice(company_a):
+    user = UserFactory(username="alice")
+    MembershipFactory(user=user, company=company_a, role=Membership.Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def bob(company_a):
+    user = UserFactory(username="bob")
+    MembershipFactory(user=user, company=company_a, role=Membership.Role.VIEWER)
+    return user
+
+
+@pytest.fixture
+def charlie(company_b):
+    user = UserFactory(username="charlie")
+    MembershipFactory(user=user, company=company_b, role=Membership.Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def api(alice):
+    client = APIClient()
+    client.force_authenticate(alice)
+    return client
+
+
+@pytest.fixture
+def anon_api():
+    return APIClient()

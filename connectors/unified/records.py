@@ -1,0 +1,290 @@
+"""Typed records parsed from raw Unified.to JSON, with precise reasons for what is wrong.
+
+A record that cannot be trusted (no id, an amount that is not a number, an unknown currency, a
+date that does not parse) raises `RecordError` and is rejected by the loader; a record that is
+merely suspicious (due before posted, balance missing or inconsistent) parses with `warnings`.
+Money is parsed with `Decimal(str(value))`, never through float arithmetic.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from babel.numbers import list_currencies
+
+ISO_CURRENCIES = frozenset(c for c in list_currencies() if c.isalpha() and len(c) == 3)
+# ISO 4217 "no currency"/testing codes that Babel lists but no ledger bills in.
+ISO_CURRENCIES -= {"XXX", "XTS"}
+MONEY_PLACES = Decimal("0.0001")
+
+
+class RecordError(ValueError):
+    """A raw record that cannot be loaded; `str()` is the reason kept in the sync log."""
+
+
+def _money(raw: dict, key: str, *, required: bool) -> Decimal | None:
+    value = raw.get(key)
+    if value is None or value == "":
+        if required:
+            raise RecordError(f"{key} is missing")
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise RecordError(f"{key}={value!r} is not a number")
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation as exc:
+        raise RecordError(f"{key}={value!r} is not a number") from exc
+    if not amount.is_finite():
+        raise RecordError(f"{key}={value!r} is not a finite number")
+    if amount != amount.quantize(MONEY_PLACES):
+        raise RecordError(f"{key}={value!r} has more than 4 decimal places")
+    return amount
+
+
+def _datetime(raw: dict, key: str) -> datetime | None:
+    value = raw.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise RecordError(f"{key}={value!r} is not an ISO-8601 date")
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise RecordError(f"{key}={value!r} is not an ISO-8601 date") from exc
+    # A date without a zone is taken as UTC, as Unified.to documents its timestamps.
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _currency(raw: dict, key: str = "currency") -> str | None:
+    value = raw.get(key)
+    if value is None or value == "":
+        return None
+    code = str(value).strip().upper()
+    if code not in ISO_CURRENCIES:
+        raise RecordError(f"{key}={value!r} is not an ISO 4217 currency code")
+    return code
+
+
+def _id(raw: Any, key: str = "id") -> str:
+    if not isinstance(raw, dict):
+        raise RecordError(f"record is a {type(raw).__name__}, not an object")
+    value = raw.get(key)
+    if value is None or str(value).strip() == "":
+        raise RecordError(f"{key} is missing")
+    return str(value).strip()
+
+
+def _str(raw: dict, key: str) -> str:
+    value = raw.get(key)
+    return "" if value is None else str(value).strip()
+
+
+@dataclass(frozen=True)
+class ContactRecord:
+    id: str
+    name: str
+    email: str
+    currency: str | None
+    is_customer: bool
+    is_supplier: bool
+    updated_at: datetime | None
+    raw: dict = field(repr=False, compare=False)
+
+    @property
+    def is_ar_party(self) -> bool:
+        """Customers are AR; a contact flagged only as a supplier is not."""
+        return self.is_customer or not self.is_supplier
+
+
+def parse_contact(raw: Any) -> ContactRecord:
+    contact_id = _id(raw)
+    emails = raw.get("emails") or []
+    email = ""
+    if isinstance(emails, list) and emails and isinstance(emails[0], dict):
+        email = _str(emails[0], "email")
+    name = _str(raw, "name") or _str(raw, "company_name") or f"Contact {contact_id}"
+    return ContactRecord(
+        id=contact_id,
+        name=name[:300],
+        email=email[:254],
+        currency=_currency(raw),
+        is_customer=bool(raw.get("is_customer")),
+        is_supplier=bool(raw.get("is_supplier")),
+        updated_at=_datetime(raw, "updated_at"),
+        raw=raw,
+    )
+
+
+@dataclass(frozen=True)
+class AllocationRecord:
+    """Money moved onto a document: `ref` names its source (a payment or a credit memo)."""
+
+    ref: str
+    target_id: str
+    amount: Decimal
+    on: datetime | None
+
+
+@dataclass(frozen=True)
+class DocumentRecord:
+    """An invoice or a credit memo, amounts as the source states them (positive)."""
+
+    id: str
+    doc_type: str
+    number: str
+    status: str
+    contact_id: str
+    currency: str | None
+    posted_at: datetime
+    due_at: datetime | None
+    paid_at: datetime | None
+    total: Decimal
+    paid: Decimal | None
+    balance: Decimal | None
+    updated_at: datetime | None
+    allocations: tuple[AllocationRecord, ...] = ()
+    warnings: tuple[str, ...] = ()
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+
+def _document_dates(raw: dict) -> tuple[datetime, datetime | None, list[str]]:
+    warnings: list[str] = []
+    posted = _datetime(raw, "posted_at") or _datetime(raw, "invoice_at")
+    if posted is None:
+        posted = _datetime(raw, "created_at")
+        if posted is None:
+            raise RecordError("posted_at, invoice_at and created_at are all missing")
+        warnings.append("posted_at missing: created_at used")
+    due = _datetime(raw, "due_at")
+    if due is not None and due.date() < posted.date():
+        warnings.append(f"due date {due.date()} is before posted date {posted.date()}")
+    return posted, due, warnings
+
+
+def _amount_warnings(total: Decimal, paid: Decimal | None, balance: Decimal | None) -> list[str]:
+    warnings = []
+    if balance is None:
+        warnings.append("balance_amount missing: total - paid used")
+    elif balance > total:
+        warnings.append(f"balance {balance} exceeds total {total}")
+    elif paid is not None and balance != total - paid:
+        warnings.append(f"balance {balance} != total {total} - paid {paid}")
+    if balance is not None and balance < 0:
+        warnings.append(f"negative balance {balance}")
+    return warnings
+
+
+def _payment_refs(raw: dict, document_id: str) -> tuple[AllocationRecord, ...]:
+    refs = []
+    for i, item in enumerate(raw.get("payments") or []):
+        if not isinstance(item, dict):
+            raise RecordError(f"payments[{i}] is not an object")
+        amount = _money(item, "amount", required=True)
+        payment_id = _str(item, "payment_id") or f"{document_id}#{i}"
+        on = _datetime(item, "allocated_at")
+        refs.append(AllocationRecord(f"pay:{payment_id}", document_id, amount, on))
+    return tuple(refs)
+
+
+def parse_document(raw: Any, *, doc_type: str | None = None) -> DocumentRecord:
+    """An AccountingInvoice (any `type`) or, with doc_type="CREDITMEMO", an AccountingCreditmemo."""
+    doc_id = _id(raw)
+    kind = (doc_type or _str(raw, "type") or "INVOICE").upper()
+    posted, due, warnings = _document_dates(raw)
+    total = _money(raw, "total_amount", required=True)
+    paid = _money(raw, "paid_amount", required=False)
+    balance = _money(raw, "balance_amount", required=False)
+    if total < 0:
+        # Some sources sign credit memos negative; we keep magnitudes and sign by type.
+        total, paid, balance = abs(total), paid and abs(paid), balance and abs(balance)
+    warnings += _amount_warnings(total, paid, balance)
+    if balance is None:
+        balance = total - (paid or Decimal(0))
+    allocations = _payment_refs(raw, doc_id)
+    for i, app in enumerate(raw.get("applications") or []):
+        if not isinstance(app, dict):
+            raise RecordError(f"applications[{i}] is not an object")
+        target = _str(app, "object_id") or _str(app, "invoice_id")
+        amount = _money(app, "amount", required=True)
+        on = _datetime(app, "applied_at")
+        allocations += (AllocationRecord(f"cm:{doc_id}", target, amount, on),)
+    return DocumentRecord(
+        id=doc_id,
+        doc_type=kind,
+        number=(_str(raw, "invoice_number") or _str(raw, "creditmemo_number"))[:100],
+        status=_str(raw, "status").upper()[:20],
+        contact_id=_str(raw, "contact_id"),
+        currency=_currency(raw),
+        posted_at=posted,
+        due_at=due,
+        paid_at=_datetime(raw, "paid_at"),
+        total=total,
+        paid=paid,
+        balance=balance,
+        updated_at=_datetime(raw, "updated_at"),
+        allocations=allocations,
+        warnings=tuple(warnings),
+        raw=raw,
+    )
+
+
+@dataclass(frozen=True)
+class PaymentRecord:
+    id: str
+    contact_id: str
+    currency: str | None
+    paid_at: datetime
+    total: Decimal
+    status: str
+    payment_type: str
+    reference: str
+    updated_at: datetime | None
+    allocations: tuple[AllocationRecord, ...] = ()
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def is_settled(self) -> bool:
+        """Failed or cancelled payments move no money."""
+        return self.status not in {"FAILED", "CANCELED", "CANCELLED"}
+
+
+def parse_payment(raw: Any) -> PaymentRecord:
+    payment_id = _id(raw)
+    paid_at = _datetime(raw, "paid_at") or _datetime(raw, "created_at")
+    if paid_at is None:
+        raise RecordError("paid_at is missing")
+    total = _money(raw, "total_amount", required=True)
+    allocations = []
+    for i, item in enumerate(raw.get("allocations") or []):
+        if not isinstance(item, dict):
+            raise RecordError(f"allocations[{i}] is not an object")
+        if _str(item, "object_type").upper() not in {"", "INVOICE", "CREDITMEMO"}:
+            continue  # bills, sales orders: not AR
+        target = _str(item, "object_id")
+        if not target:
+            raise RecordError(f"allocations[{i}].object_id is missing")
+        amount = _money(item, "amount", required=True)
+        on = _datetime(item, "allocated_at") or paid_at
+        allocations.append(AllocationRecord(f"pay:{payment_id}", target, amount, on))
+    invoice_id = _str(raw, "invoice_id")
+    if not allocations and invoice_id:
+        allocations.append(AllocationRecord(f"pay:{payment_id}", invoice_id, total, paid_at))
+    return PaymentRecord(
+        id=payment_id,
+        contact_id=_str(raw, "contact_id"),
+        currency=_currency(raw),
+        paid_at=paid_at,
+        total=total,
+        status=_str(raw, "status").upper()[:20],
+        payment_type=_str(raw, "type").upper(),
+        reference=_str(raw, "reference")[:200],
+        updated_at=_datetime(raw, "updated_at"),
+        allocations=tuple(allocations),
+        raw=raw,
+    )
