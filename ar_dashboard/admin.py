@@ -92,10 +92,10 @@ class ARSnapshotAdmin(ReadOnlyLedgerAdmin):
 
 @admin.register(models.SyncLog)
 class SyncLogAdmin(ReadOnlyLedgerAdmin):
-    list_display = ["company", "trigger", "status", "full_sync", "started_at", "finished_at"]
+    list_display = ["company", "trigger", "status", "full_sync", "requested_at", "finished_at"]
     list_filter = ["company", "status", "trigger"]
     search_fields = ["company__name", "error", "run_id"]
-    date_hierarchy = "started_at"
+    date_hierarchy = "requested_at"
 
 
 @admin.register(models.SyncCursor)

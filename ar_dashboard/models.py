@@ -286,6 +286,7 @@ class ARSnapshot(BucketAmounts):
 
 class SyncLog(models.Model):
     class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
         RUNNING = "running", "Running"
         SUCCESS = "success", "Success"
         PARTIAL = "partial", "Success with rejected records"
@@ -301,8 +302,10 @@ class SyncLog(models.Model):
     trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.MANUAL)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
     full_sync = models.BooleanField(default=False)
-    started_at = models.DateTimeField(auto_now_add=True)
+    requested_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    progress = models.CharField(max_length=200, blank=True, help_text="Current step, for UIs.")
     counts = models.JSONField(default=dict, blank=True)
     rejected = models.JSONField(default=list, blank=True, help_text="[{object, id, reason}]")
     warnings = models.JSONField(default=list, blank=True)
@@ -310,11 +313,14 @@ class SyncLog(models.Model):
     run_id = models.CharField(max_length=64, blank=True, help_text="Dagster run id, if any.")
 
     class Meta:
-        ordering = ["-started_at", "-id"]
-        indexes = [models.Index(fields=["company", "-started_at"], name="synclog_company_started")]
+        ordering = ["-requested_at", "-id"]
+        indexes = [
+            models.Index(fields=["company", "-requested_at"], name="synclog_company_requested"),
+            models.Index(fields=["status"], name="synclog_status"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.company} sync {self.started_at:%Y-%m-%d %H:%M} {self.status}"
+        return f"{self.company} sync {self.requested_at:%Y-%m-%d %H:%M} {self.status}"
 
 
 class SyncCursor(models.Model):

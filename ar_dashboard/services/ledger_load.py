@@ -233,7 +233,7 @@ DOCUMENT_FIELDS = [
 def _load_documents(ctx: LoadContext) -> None:
     ids = [d.id for d in ctx.parsed.documents]
     existing = _existing(Invoice, ctx.company, ids)
-    _tally(ctx, "invoices", ids, existing)
+    _tally(ctx, "documents", ids, existing)
     rows = [_document_row(ctx, doc) for doc in ctx.parsed.documents]
     _upsert(Invoice, rows, DOCUMENT_FIELDS)
 
@@ -279,7 +279,7 @@ def _mark_missing_deleted(ctx: LoadContext) -> None:
         Invoice.objects.filter(
             company=ctx.company, external_id__in=missing[start : start + BATCH]
         ).update(source_status="DELETED")
-    ctx.parsed.count("invoices", "deleted", len(missing))
+    ctx.parsed.count("documents", "deleted", len(missing))
 
 
 @transaction.atomic

@@ -15,6 +15,8 @@ from typing import Any
 
 from babel.numbers import list_currencies
 
+from ar_dashboard.aging import EXCLUDED_STATUSES
+
 ISO_CURRENCIES = frozenset(c for c in list_currencies() if c.isalpha() and len(c) == 3)
 # ISO 4217 "no currency"/testing codes that Babel lists but no ledger bills in.
 ISO_CURRENCIES -= {"XXX", "XTS"}
@@ -203,7 +205,9 @@ def parse_document(raw: Any, *, doc_type: str | None = None) -> DocumentRecord:
     if total < 0:
         # Some sources sign credit memos negative; we keep magnitudes and sign by type.
         total, paid, balance = abs(total), paid and abs(paid), balance and abs(balance)
-    warnings += _amount_warnings(total, paid, balance)
+    status = _str(raw, "status").upper()[:20]
+    if status not in EXCLUDED_STATUSES:  # a void's amounts mean nothing; no need to check them
+        warnings += _amount_warnings(total, paid, balance)
     if balance is None:
         balance = total - (paid or Decimal(0))
     allocations = _payment_refs(raw, doc_id)
@@ -218,7 +222,7 @@ def parse_document(raw: Any, *, doc_type: str | None = None) -> DocumentRecord:
         id=doc_id,
         doc_type=kind,
         number=(_str(raw, "invoice_number") or _str(raw, "creditmemo_number"))[:100],
-        status=_str(raw, "status").upper()[:20],
+        status=status,
         contact_id=_str(raw, "contact_id"),
         currency=_currency(raw),
         posted_at=posted,
@@ -288,3 +292,8 @@ def parse_payment(raw: Any) -> PaymentRecord:
         allocations=tuple(allocations),
         raw=raw,
     )
+
+
+def parse_timestamp(raw: dict, key: str) -> datetime | None:
+    """One ISO-8601 field of a raw record as an aware datetime (RecordError if malformed)."""
+    return _datetime(raw, key)
