@@ -1,10 +1,12 @@
 from django.urls import include, path
 
 from ar_dashboard import views
+from ar_dashboard.webhooks import unified_webhook
 
 app_name = "ar_dashboard"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("api/", include("ar_dashboard.api.urls")),
+    path("webhooks/unified/", unified_webhook, name="unified_webhook"),
 ]

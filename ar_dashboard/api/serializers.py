@@ -77,3 +77,24 @@ class InvoiceRowSerializer(serializers.Serializer):
     aging_bucket_key = serializers.CharField()
     status = serializers.CharField()
     warnings = serializers.ListField(child=serializers.CharField())
+
+
+class PipelineRunSerializer(serializers.Serializer):
+    runId = serializers.CharField()  # noqa: N815 — the seed's JSON keys
+    status = serializers.CharField()
+    startTime = serializers.FloatField(allow_null=True)  # noqa: N815
+    endTime = serializers.FloatField(allow_null=True)  # noqa: N815
+    company = serializers.IntegerField()
+    trigger = serializers.CharField(required=False)
+    progress = serializers.CharField(required=False, allow_blank=True)
+    error = serializers.CharField(required=False, allow_blank=True)
+    counts = serializers.DictField(required=False)
+    rejected = serializers.IntegerField(required=False)
+
+
+class PipelineStatusSerializer(serializers.Serializer):
+    status = serializers.CharField(help_text="success, failure, running or unknown")
+    message = serializers.CharField()
+    jobName = serializers.CharField()  # noqa: N815
+    source = serializers.CharField(help_text="dagster or sync_log: which source answered")
+    runs = PipelineRunSerializer(many=True)

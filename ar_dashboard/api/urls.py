@@ -16,6 +16,9 @@ urlpatterns = [
         views.InvoiceDetailsView.as_view(),
         name="api_invoice_details",
     ),
+    path("dagster-status/", views.DagsterStatusView.as_view(), name="api_dagster_status"),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="ar_dashboard:api_schema"), name="api_docs"),
+    path(
+        "docs/", SpectacularSwaggerView.as_view(url_name="ar_dashboard:api_schema"), name="api_docs"
+    ),
 ]

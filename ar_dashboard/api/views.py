@@ -6,7 +6,6 @@ from decimal import Decimal
 
 from django.core.paginator import EmptyPage, Paginator
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -14,8 +13,9 @@ from rest_framework.views import APIView
 from ar_dashboard import selectors
 from ar_dashboard.access import customer_for_user_or_404
 from ar_dashboard.api import serializers as out
-from ar_dashboard.filters import ARFilterSerializer, parse_filters
+from ar_dashboard.filters import ARFilterSerializer, parse_filters, resolve_company
 from ar_dashboard.money import money_str
+from ar_dashboard.pipeline_status import pipeline_status
 from ar_dashboard.selectors import UNKNOWN
 
 PAGE_SIZE = 50
@@ -216,5 +216,21 @@ class InvoiceDetailsView(APIView):
         )
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
+class DagsterStatusView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("company", int, description="Company id (optional)")],
+        responses=out.PipelineStatusSerializer,
+    )
+    def get(self, request):
+        company = resolve_company(request.user, _company_param(request.query_params))
+        status = pipeline_status(company)
+        return Response(out.PipelineStatusSerializer(status).data)
+
+
+def _company_param(params) -> int | None:
+    raw = params.get("company", "")
+    if raw == "":
+        return None
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValidationError({"company": "Must be a positive company id."})
+    return int(raw)

@@ -67,9 +67,7 @@ def allocations_rebuild(
         | {a.target_id for p in payments for a in p.allocations},
     )
     stated = [a for d in documents for a in d.allocations]
-    payment_info = _payment_dates(
-        company, {a.ref for a in stated if a.ref.startswith("pay:")}
-    )
+    payment_info = _payment_dates(company, {a.ref for a in stated if a.ref.startswith("pay:")})
     rows: dict[tuple[int, str], Allocation] = {}
 
     def add(target_id: str, ref: str, amount: Decimal, on: date, kind: str, sign=None):
@@ -113,21 +111,29 @@ def allocations_rebuild(
 def _withdraw(company, documents, payments, rows) -> None:
     """Delete rows a reloaded memo or payment no longer states (a void, a re-application)."""
     kept = set(rows)
-    owned_refs = {f"cm:{d.id}" for d in documents if d.doc_type == "CREDITMEMO"}
-    owned_refs |= {f"pay:{p.id}" for p in payments}
-    memo_ids = [t for t in Invoice.objects.filter(
-        company=company, external_id__in=[d.id for d in documents if d.doc_type == "CREDITMEMO"]
-    ).values_list("id", flat=True)]
-    candidates = Allocation.objects.filter(company=company, ref__in=sorted(owned_refs))
-    stale = [pk for pk, doc, ref in candidates.values_list("id", "document_id", "ref")
-             if (doc, ref) not in kept]
-    stale += [
-        pk
-        for pk, doc, ref in Allocation.objects.filter(
-            document_id__in=memo_ids, ref__startswith="app:"
-        ).values_list("id", "document_id", "ref")
-        if (doc, ref) not in kept
-    ]
+    memo_ids = sorted(d.id for d in documents if d.doc_type == "CREDITMEMO")
+    owned_refs = sorted({f"cm:{m}" for m in memo_ids} | {f"pay:{p.id}" for p in payments})
+    stale = []
+    for start in range(0, len(owned_refs), BATCH):
+        owned = Allocation.objects.filter(
+            company=company, ref__in=owned_refs[start : start + BATCH]
+        )
+        stale += [
+            pk
+            for pk, doc, ref in owned.values_list("id", "document_id", "ref")
+            if (doc, ref) not in kept
+        ]
+    for start in range(0, len(memo_ids), BATCH):
+        applied = Allocation.objects.filter(
+            company=company,
+            document__external_id__in=memo_ids[start : start + BATCH],
+            ref__startswith="app:",
+        )
+        stale += [
+            pk
+            for pk, doc, ref in applied.values_list("id", "document_id", "ref")
+            if (doc, ref) not in kept
+        ]
     for start in range(0, len(stale), BATCH):
         Allocation.objects.filter(id__in=stale[start : start + BATCH]).delete()
 
@@ -155,8 +161,15 @@ def _refresh_implied(company: Company, document_ids: list[int], warnings: list[d
         )
         implied, drop = [], []
         docs = Invoice.objects.filter(id__in=chunk).values(
-            "id", "external_id", "doc_type", "source_status", "total", "balance", "paid_on",
-            "source_updated_at", "posted_on",
+            "id",
+            "external_id",
+            "doc_type",
+            "source_status",
+            "total",
+            "balance",
+            "paid_on",
+            "source_updated_at",
+            "posted_on",
         )
         for doc in docs:
             row = _implied_row(company, doc, dated.get(doc["id"]) or Decimal(0), warnings)
@@ -171,11 +184,13 @@ def _implied_row(company, doc: dict, dated: Decimal, warnings: list[dict]) -> Al
     remainder = (doc["total"] - doc["balance"]) - dated  # signed like the document
     sign = -1 if doc["doc_type"] == Invoice.DocType.CREDITMEMO else 1
     if remainder * sign < 0:
-        warnings.append({
-            "object": "invoices",
-            "id": doc["external_id"],
-            "warning": f"allocations exceed the paid part by {abs(remainder)}",
-        })
+        warnings.append(
+            {
+                "object": "invoices",
+                "id": doc["external_id"],
+                "warning": f"allocations exceed the paid part by {abs(remainder)}",
+            }
+        )
         return None
     if remainder == 0:
         return None

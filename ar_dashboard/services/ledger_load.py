@@ -248,7 +248,8 @@ def _load_payments(ctx: LoadContext) -> None:
             external_id=p.id,
             external_contact_id=p.contact_id[:100],
             paid_on=ctx.local_date(p.paid_at),
-            currency=p.currency or ctx.contact_currency.get(p.contact_id)
+            currency=p.currency
+            or ctx.contact_currency.get(p.contact_id)
             or ctx.company.home_currency,
             total=p.total,
             source_status=p.status,

@@ -16,17 +16,31 @@ pytestmark = pytest.mark.django_db
 
 
 def contact(cid, **extra):
-    return {"id": cid, "name": f"Name {cid}", "is_customer": True, "currency": "USD",
-            "emails": [{"email": f"{cid}@example.com"}], **extra}
+    return {
+        "id": cid,
+        "name": f"Name {cid}",
+        "is_customer": True,
+        "currency": "USD",
+        "emails": [{"email": f"{cid}@example.com"}],
+        **extra,
+    }
 
 
 def invoice(iid, contact_id="c1", total=100, paid=0, balance=None, **extra):
     return {
-        "id": iid, "type": "INVOICE", "invoice_number": iid.upper(), "status": "AUTHORIZED",
-        "contact_id": contact_id, "currency": "USD", "posted_at": "2026-01-10T09:00:00Z",
-        "due_at": "2026-02-09T09:00:00Z", "total_amount": total, "paid_amount": paid,
+        "id": iid,
+        "type": "INVOICE",
+        "invoice_number": iid.upper(),
+        "status": "AUTHORIZED",
+        "contact_id": contact_id,
+        "currency": "USD",
+        "posted_at": "2026-01-10T09:00:00Z",
+        "due_at": "2026-02-09T09:00:00Z",
+        "total_amount": total,
+        "paid_amount": paid,
         "balance_amount": total - paid if balance is None else balance,
-        "updated_at": "2026-01-10T09:00:00Z", **extra,
+        "updated_at": "2026-01-10T09:00:00Z",
+        **extra,
     }
 
 
@@ -35,13 +49,29 @@ def load(company, full=False, **lists):
 
 
 def snapshot(company):
-    rows = Invoice.objects.filter(company=company).order_by("external_id").values(
-        "external_id", "customer__external_id", "source_status", "posted_on", "due_on",
-        "paid_on", "total", "paid", "balance", "currency", "doc_type",
+    rows = (
+        Invoice.objects.filter(company=company)
+        .order_by("external_id")
+        .values(
+            "external_id",
+            "customer__external_id",
+            "source_status",
+            "posted_on",
+            "due_on",
+            "paid_on",
+            "total",
+            "paid",
+            "balance",
+            "currency",
+            "doc_type",
+        )
     )
-    allocations = Allocation.objects.filter(company=company).order_by("document__external_id", "ref")
-    return list(rows), list(allocations.values("document__external_id", "ref", "kind", "amount",
-                                                "allocated_on"))
+    allocations = Allocation.objects.filter(company=company).order_by(
+        "document__external_id", "ref"
+    )
+    return list(rows), list(
+        allocations.values("document__external_id", "ref", "kind", "amount", "allocated_on")
+    )
 
 
 def test_load_creates_customers_documents_and_payments(company_a):
@@ -49,14 +79,34 @@ def test_load_creates_customers_documents_and_payments(company_a):
         company_a,
         contacts=[contact("c1"), contact("s1", is_customer=False, is_supplier=True)],
         invoices=[
-            invoice("i1", total=100, paid=40, payments=[
-                {"payment_id": "p1", "amount": 40, "allocated_at": "2026-02-20T00:00:00Z"}]),
+            invoice(
+                "i1",
+                total=100,
+                paid=40,
+                payments=[
+                    {"payment_id": "p1", "amount": 40, "allocated_at": "2026-02-20T00:00:00Z"}
+                ],
+            ),
             invoice("b1", type="BILL", contact_id="s1"),
         ],
-        payments=[{"id": "p1", "contact_id": "c1", "total_amount": 40, "currency": "USD",
-                   "paid_at": "2026-02-20T10:00:00Z", "status": "SUCCEEDED",
-                   "allocations": [{"object_type": "INVOICE", "object_id": "i1", "amount": 40,
-                                    "allocated_at": "2026-02-20T10:00:00Z"}]}],
+        payments=[
+            {
+                "id": "p1",
+                "contact_id": "c1",
+                "total_amount": 40,
+                "currency": "USD",
+                "paid_at": "2026-02-20T10:00:00Z",
+                "status": "SUCCEEDED",
+                "allocations": [
+                    {
+                        "object_type": "INVOICE",
+                        "object_id": "i1",
+                        "amount": 40,
+                        "allocated_at": "2026-02-20T10:00:00Z",
+                    }
+                ],
+            }
+        ],
     )
     assert result.counts["contacts"] == {"fetched": 2, "skipped": 1, "created": 1, "updated": 0}
     assert result.counts["invoices"] == {"fetched": 2, "skipped": 1}
@@ -64,19 +114,28 @@ def test_load_creates_customers_documents_and_payments(company_a):
     assert Customer.objects.get(company=company_a).external_id == "c1"
     inv = Invoice.objects.get(company=company_a)
     assert (inv.customer.external_id, inv.balance, inv.paid, inv.due_on) == (
-        "c1", D("60"), D("40"), date(2026, 2, 9))
+        "c1",
+        D("60"),
+        D("40"),
+        date(2026, 2, 9),
+    )
     # The payment seen from the invoice and from the payment is one allocation row.
     allocation = Allocation.objects.get(document=inv)
     assert (allocation.ref, allocation.amount, allocation.allocated_on) == (
-        "pay:p1", D("40"), date(2026, 2, 20))
+        "pay:p1",
+        D("40"),
+        date(2026, 2, 20),
+    )
     assert allocation.payment == Payment.objects.get(external_id="p1")
 
 
 def test_second_identical_load_changes_nothing(company_a):
     batch = {
         "contacts": [contact("c1")],
-        "invoices": [invoice("i1", total=100, paid=100, paid_at="2026-03-01T00:00:00Z"),
-                     invoice("i2", total=250)],
+        "invoices": [
+            invoice("i1", total=100, paid=100, paid_at="2026-03-01T00:00:00Z"),
+            invoice("i2", total=250),
+        ],
     }
     load(company_a, **batch)
     first = snapshot(company_a)
@@ -87,21 +146,38 @@ def test_second_identical_load_changes_nothing(company_a):
 
 def test_update_changes_balance_status_and_dates(company_a):
     load(company_a, contacts=[contact("c1")], invoices=[invoice("i1", total=100)])
-    load(company_a, invoices=[invoice("i1", total=100, paid=100, status="PAID",
-                                      paid_at="2026-03-05T12:00:00Z",
-                                      updated_at="2026-03-05T12:00:00Z")])
+    load(
+        company_a,
+        invoices=[
+            invoice(
+                "i1",
+                total=100,
+                paid=100,
+                status="PAID",
+                paid_at="2026-03-05T12:00:00Z",
+                updated_at="2026-03-05T12:00:00Z",
+            )
+        ],
+    )
     inv = Invoice.objects.get(company=company_a, external_id="i1")
     assert (inv.balance, inv.source_status, inv.paid_on) == (D("0"), "PAID", date(2026, 3, 5))
     # No dated allocation was given: the paid part is implied on the paid date.
     implied = Allocation.objects.get(document=inv)
     assert (implied.kind, implied.amount, implied.allocated_on) == (
-        "implied", D("100"), date(2026, 3, 5))
+        "implied",
+        D("100"),
+        date(2026, 3, 5),
+    )
 
 
 def test_historical_aging_after_load_reconstructs_the_past(company_a):
-    load(company_a, contacts=[contact("c1")], invoices=[
-        invoice("i1", total=100, paid=100, status="PAID", paid_at="2026-03-05T12:00:00Z"),
-    ])
+    load(
+        company_a,
+        contacts=[contact("c1")],
+        invoices=[
+            invoice("i1", total=100, paid=100, status="PAID", paid_at="2026-03-05T12:00:00Z"),
+        ],
+    )
     before = ARFilters(as_of=date(2026, 3, 4), today=date(2026, 11, 1), currency="USD")
     after = ARFilters(as_of=date(2026, 3, 5), today=date(2026, 11, 1), currency="USD")
     assert selectors.summary_total(company=company_a, filters=before) == D("100")
@@ -110,16 +186,29 @@ def test_historical_aging_after_load_reconstructs_the_past(company_a):
 
 def test_credit_memo_from_both_endpoints_is_one_document_applied_to_an_invoice(company_a):
     memo_as_invoice = invoice("m1", type="CREDITMEMO", total=30, paid=0, balance=30)
-    memo = {"id": "m1", "contact_id": "c1", "currency": "USD", "total_amount": 30,
-            "balance_amount": 10, "status": "PARTIALLY_PAID", "posted_at": "2026-01-15T00:00:00Z",
-            "applications": [{"object_id": "i1", "amount": 20,
-                              "applied_at": "2026-01-20T00:00:00Z"}]}
-    load(company_a, contacts=[contact("c1")],
-         invoices=[invoice("i1", total=100, paid=20), memo_as_invoice], creditmemos=[memo])
+    memo = {
+        "id": "m1",
+        "contact_id": "c1",
+        "currency": "USD",
+        "total_amount": 30,
+        "balance_amount": 10,
+        "status": "PARTIALLY_PAID",
+        "posted_at": "2026-01-15T00:00:00Z",
+        "applications": [{"object_id": "i1", "amount": 20, "applied_at": "2026-01-20T00:00:00Z"}],
+    }
+    load(
+        company_a,
+        contacts=[contact("c1")],
+        invoices=[invoice("i1", total=100, paid=20), memo_as_invoice],
+        creditmemos=[memo],
+    )
     docs = {d.external_id: d for d in Invoice.objects.filter(company=company_a)}
     assert set(docs) == {"i1", "m1"}
     assert (docs["m1"].doc_type, docs["m1"].balance, docs["m1"].total) == (
-        "CREDITMEMO", D("-10"), D("-30"))
+        "CREDITMEMO",
+        D("-10"),
+        D("-30"),
+    )
     rows = {(a.document.external_id, a.ref): a.amount for a in Allocation.objects.all()}
     assert rows == {("i1", "cm:m1"): D("20"), ("m1", "app:i1"): D("-20")}
     # On 19 January the credit was not yet applied: invoice 100 open, memo −30 unapplied.
@@ -130,13 +219,17 @@ def test_credit_memo_from_both_endpoints_is_one_document_applied_to_an_invoice(c
 
 
 def test_malformed_records_are_rejected_with_reasons_and_the_rest_loaded(company_a):
-    result = load(company_a, contacts=[contact("c1")], invoices=[
-        invoice("good"),
-        invoice("bad_amount", balance=0, total="12,50"),
-        invoice("bad_currency", currency="DOLLARS"),
-        {"type": "INVOICE", "total_amount": 5},
-        invoice("bad_date", posted_at="31/02/2026", invoice_at=None),
-    ])
+    result = load(
+        company_a,
+        contacts=[contact("c1")],
+        invoices=[
+            invoice("good"),
+            invoice("bad_amount", balance=0, total="12,50"),
+            invoice("bad_currency", currency="DOLLARS"),
+            {"type": "INVOICE", "total_amount": 5},
+            invoice("bad_date", posted_at="31/02/2026", invoice_at=None),
+        ],
+    )
     assert list(Invoice.objects.values_list("external_id", flat=True)) == ["good"]
     reasons = {r["id"]: r["reason"] for r in result.rejected}
     assert reasons == {
@@ -149,10 +242,14 @@ def test_malformed_records_are_rejected_with_reasons_and_the_rest_loaded(company
 
 
 def test_suspicious_records_load_with_warnings(company_a):
-    result = load(company_a, contacts=[contact("c1")], invoices=[
-        invoice("early_due", due_at="2026-01-01T00:00:00Z"),
-        invoice("no_balance", balance_amount=None, total=100, paid=30),
-    ])
+    result = load(
+        company_a,
+        contacts=[contact("c1")],
+        invoices=[
+            invoice("early_due", due_at="2026-01-01T00:00:00Z"),
+            invoice("no_balance", balance_amount=None, total=100, paid=30),
+        ],
+    )
     warnings = {(w["id"], w["warning"]) for w in result.warnings}
     assert ("early_due", "due date 2026-01-01 is before posted date 2026-01-10") in warnings
     assert ("no_balance", "balance_amount missing: total - paid used") in warnings
@@ -173,9 +270,15 @@ def test_full_sync_marks_vanished_documents_deleted(company_a):
 
 
 def test_voided_payment_withdraws_its_allocation(company_a):
-    pay = {"id": "p1", "contact_id": "c1", "total_amount": 100, "currency": "USD",
-           "paid_at": "2026-02-01T00:00:00Z", "status": "SUCCEEDED",
-           "allocations": [{"object_type": "INVOICE", "object_id": "i1", "amount": 100}]}
+    pay = {
+        "id": "p1",
+        "contact_id": "c1",
+        "total_amount": 100,
+        "currency": "USD",
+        "paid_at": "2026-02-01T00:00:00Z",
+        "status": "SUCCEEDED",
+        "allocations": [{"object_type": "INVOICE", "object_id": "i1", "amount": 100}],
+    }
     load(company_a, contacts=[contact("c1")], invoices=[invoice("i1", paid=100)], payments=[pay])
     assert Allocation.objects.get().ref == "pay:p1"
     load(company_a, invoices=[invoice("i1", paid=0)], payments=[{**pay, "status": "FAILED"}])
@@ -185,17 +288,23 @@ def test_voided_payment_withdraws_its_allocation(company_a):
 def test_a_crash_mid_load_leaves_the_previous_ledger_intact(company_a):
     load(company_a, contacts=[contact("c1")], invoices=[invoice("i1", total=100)])
     before = snapshot(company_a)
-    with mock.patch.object(service, "_load_payments", side_effect=RuntimeError("disk full")):
-        with pytest.raises(RuntimeError):
-            load(company_a, contacts=[contact("c2")],
-                 invoices=[invoice("i1", total=100, paid=100), invoice("i9")])
+    crash = mock.patch.object(service, "_load_payments", side_effect=RuntimeError("disk full"))
+    with crash, pytest.raises(RuntimeError, match="disk full"):
+        load(
+            company_a,
+            contacts=[contact("c2")],
+            invoices=[invoice("i1", total=100, paid=100), invoice("i9")],
+        )
     assert snapshot(company_a) == before
     assert not Customer.objects.filter(external_id="c2").exists()
 
 
 def test_currency_falls_back_to_the_contact_then_the_company(company_a):
-    load(company_a, contacts=[contact("c1", currency="CAD")], invoices=[
-        invoice("i1", currency=None), invoice("i2", contact_id="nobody", currency=None)])
+    load(
+        company_a,
+        contacts=[contact("c1", currency="CAD")],
+        invoices=[invoice("i1", currency=None), invoice("i2", contact_id="nobody", currency=None)],
+    )
     assert Invoice.objects.get(external_id="i1").currency == "CAD"
     i2 = Invoice.objects.get(external_id="i2")
     assert i2.currency == "USD"
