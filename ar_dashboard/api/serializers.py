@@ -1,10 +1,14 @@
 """Output serializers: they present what selectors computed; they never sum or bucket."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ar_dashboard.money import money_str
 
 
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "example": "1234.50", "description": "Money"}
+)
 class MoneyField(serializers.Field):
     """A decimal string in the response currency's minor units (from the serializer context)."""
 

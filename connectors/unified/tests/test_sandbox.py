@@ -1,0 +1,288 @@
+"""The sandbox answers like Unified.to: paths, auth, paging, filters, errors and faults."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import httpx
+import pytest
+
+from connectors.unified.sandbox import Faults, SandboxData, SandboxServer
+
+KEY = "test-key"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+
+
+def _invoice(number: int, updated: str, **extra: object) -> dict:
+    return {
+        "id": f"inv-{number}",
+        "type": "INVOICE",
+        "contact_id": "c-1" if number % 2 else "c-2",
+        "total_amount": 100.0 * number,
+        "posted_at": "2024-01-05T00:00:00Z",
+        "created_at": f"2024-01-{number:02d}T00:00:00Z",
+        "updated_at": updated,
+        **extra,
+    }
+
+
+INVOICES = [
+    _invoice(3, "2024-03-01T00:00:00Z"),
+    _invoice(1, "2024-03-01T00:00:00Z"),  # same updated_at as inv-3: id breaks the tie
+    _invoice(2, "2024-02-01T00:00:00Z"),
+    _invoice(4, "2024-04-01T00:00:00Z", type="CREDITMEMO"),
+    _invoice(5, "2024-05-01T12:30:00Z"),
+]
+CONTACTS = [
+    {"id": "c-1", "name": "beta Ltd", "is_customer": True, "updated_at": "2024-01-01T00:00:00Z"},
+    {"id": "c-2", "name": "Alpha Inc", "is_customer": True, "updated_at": "2024-01-02T00:00:00Z"},
+]
+PAYMENTS = [
+    {
+        "id": "pay-1",
+        "contact_id": "c-1",
+        "total_amount": 50,
+        "updated_at": "2024-03-02T00:00:00Z",
+        "allocations": [{"object_type": "INVOICE", "object_id": "inv-1", "amount": 50}],
+    },
+    {
+        "id": "pay-2",
+        "invoice_id": "inv-3",
+        "total_amount": 10,
+        "updated_at": "2024-03-03T00:00:00Z",
+    },
+]
+
+
+@pytest.fixture
+def server():
+    data = SandboxData(contacts=CONTACTS, invoices=INVOICES, payments=PAYMENTS)
+    with SandboxServer(data, api_key=KEY, connection_ids={"c1"}) as running:
+        yield running
+
+
+@pytest.fixture
+def http(server):
+    with httpx.Client(base_url=server.base_url, headers=AUTH, timeout=2) as client:
+        yield client
+
+
+def _ids(response: httpx.Response) -> list[str]:
+    assert response.status_code == 200, response.text
+    return [record["id"] for record in response.json()]
+
+
+def test_list_is_a_bare_json_array_sorted_stably(http):
+    response = http.get("/accounting/c1/invoice", params={"sort": "updated_at", "order": "asc"})
+    assert _ids(response) == ["inv-2", "inv-1", "inv-3", "inv-4", "inv-5"]
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers["x-total-count"] == "5"
+
+
+def test_descending_order_reverses_the_tie_break_too(http):
+    response = http.get("/accounting/c1/invoice", params={"sort": "updated_at", "order": "desc"})
+    assert _ids(response) == ["inv-5", "inv-4", "inv-3", "inv-1", "inv-2"]
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [("name", ["c-2", "c-1"]), ("created_at", ["c-1", "c-2"])],
+)
+def test_sort_by_name_is_case_insensitive_and_by_created_at(http, sort, expected):
+    assert _ids(http.get("/accounting/c1/contact", params={"sort": sort})) == expected
+
+
+def test_paging_with_limit_and_offset_accepts_the_sdk_float_form(http):
+    params = {"sort": "updated_at", "limit": "2.0", "offset": "2.0"}
+    assert _ids(http.get("/accounting/c1/invoice", params=params)) == ["inv-3", "inv-4"]
+    params["offset"] = "4"
+    assert _ids(http.get("/accounting/c1/invoice", params=params)) == ["inv-5"]
+    params["offset"] = "6"
+    assert _ids(http.get("/accounting/c1/invoice", params=params)) == []
+
+
+def test_limit_defaults_to_100_and_is_clamped_to_100():
+    contacts = [{"id": f"c-{n:03d}", "updated_at": "2024-01-01T00:00:00Z"} for n in range(150)]
+    with SandboxServer(SandboxData(contacts=contacts), api_key=KEY) as server:
+        url = f"{server.base_url}/accounting/demo/contact"
+        assert len(httpx.get(url, headers=AUTH).json()) == 100
+        assert len(httpx.get(url, headers=AUTH, params={"limit": 500}).json()) == 100
+        assert len(httpx.get(url, headers=AUTH, params={"offset": 100}).json()) == 50
+
+
+def test_updated_gte_is_inclusive_and_accepts_offsets(http):
+    params = {"sort": "updated_at", "updated_gte": "2024-04-01T00:00:00Z"}
+    assert _ids(http.get("/accounting/c1/invoice", params=params)) == ["inv-4", "inv-5"]
+    params["updated_gte"] = "2024-05-01T14:30:00+02:00"  # = 12:30Z, inv-5's exact time
+    assert _ids(http.get("/accounting/c1/invoice", params=params)) == ["inv-5"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "expected"),
+    [
+        ("/accounting/c1/invoice", {"contact_id": "c-2"}, ["inv-2", "inv-4"]),
+        ("/accounting/c1/invoice", {"type": "CREDITMEMO"}, ["inv-4"]),
+        ("/payment/c1/payment", {"invoice_id": "inv-1"}, ["pay-1"]),  # via allocations
+        ("/payment/c1/payment", {"invoice_id": "inv-3"}, ["pay-2"]),  # via invoice_id
+    ],
+)
+def test_filters(http, path, params, expected):
+    assert _ids(http.get(path, params={"sort": "updated_at", **params})) == expected
+
+
+def test_single_object_and_its_404(http):
+    assert http.get("/accounting/c1/contact/c-2").json()["name"] == "Alpha Inc"
+    missing = http.get("/accounting/c1/contact/nope")
+    assert missing.status_code == 404
+    assert missing.json() == {"error": "contact 'nope' not found", "status": 404}
+
+
+@pytest.mark.parametrize(
+    "authorization", [f"Bearer {KEY}", f"bearer {KEY}", KEY, f"BEARER   {KEY}"]
+)
+def test_token_accepted_with_or_without_bearer(server, authorization):
+    response = httpx.get(
+        f"{server.base_url}/accounting/c1/contact", headers={"Authorization": authorization}
+    )
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": ""}])
+def test_missing_or_wrong_token_is_401_json(server, headers):
+    response = httpx.get(f"{server.base_url}/accounting/c1/contact", headers=headers)
+    assert response.status_code == 401
+    assert response.json()["status"] == 401
+    assert "API token" in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/accounting/other/invoice", "connection 'other' not found"),
+        ("/accounting/c1/bill", "no route for GET /accounting/c1/bill"),
+        ("/crm/c1/contact", "no route for GET /crm/c1/contact"),
+        ("/accounting/c1/invoice/inv-1/extra", "no route"),
+    ],
+)
+def test_unknown_connection_or_path_is_404(http, path, message):
+    response = http.get(path)
+    assert response.status_code == 404
+    assert message in response.json()["error"]
+
+
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        ({"limit": "abc"}, "limit='abc' is not a number"),
+        ({"limit": "2.5"}, "limit='2.5' must be a whole number"),
+        ({"limit": "0"}, "limit='0' must be a whole number >= 1"),
+        ({"offset": "-1"}, "offset='-1'"),
+        ({"updated_gte": "yesterday"}, "updated_gte='yesterday' is not ISO-8601"),
+        ({"sort": "total_amount"}, "sort='total_amount'"),
+        ({"order": "up"}, "order='up'"),
+    ],
+)
+def test_invalid_params_are_400_naming_the_param(http, params, named):
+    response = http.get("/accounting/c1/invoice", params=params)
+    assert response.status_code == 400
+    assert named in response.json()["error"]
+
+
+def test_writes_are_405(http):
+    assert http.post("/accounting/c1/invoice", json={"id": "x"}).status_code == 405
+
+
+def test_update_bumps_updated_at_and_is_seen_incrementally(server, http):
+    edited = server.data.update(
+        "invoice", "inv-2", {"status": "PAID"}, updated_at=datetime(2024, 6, 1, tzinfo=UTC)
+    )
+    assert edited["updated_at"] == "2024-06-01T00:00:00Z"
+    params = {"sort": "updated_at", "updated_gte": "2024-05-02T00:00:00Z"}
+    records = http.get("/accounting/c1/invoice", params=params).json()
+    assert [(r["id"], r["status"]) for r in records] == [("inv-2", "PAID")]
+
+
+def test_deleted_records_disappear(server, http):
+    server.data.delete("invoice", "inv-1")
+    assert "inv-1" not in _ids(http.get("/accounting/c1/invoice"))
+    with pytest.raises(KeyError):
+        server.data.delete("invoice", "inv-1")
+
+
+def test_data_rejects_naive_times_unknown_types_and_missing_ids():
+    data = SandboxData(invoices=INVOICES)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        data.update("invoice", "inv-1", {}, updated_at=datetime(2024, 1, 1))
+    with pytest.raises(ValueError, match="unknown object type 'bill'"):
+        data.records("bill")
+    with pytest.raises(ValueError, match="has no id"):
+        data.add("invoice", {"total_amount": 1})
+
+
+def test_rate_limit_every_nth_request_with_retry_after(server, http):
+    server.faults.rate_limit_every = 2
+    server.faults.retry_after = 2.5
+    statuses = [http.get("/accounting/c1/contact").status_code for _ in range(4)]
+    assert statuses == [200, 429, 200, 429]
+    limited = http.get("/accounting/c1/contact/c-1")  # 5th: fine; 6th below: limited
+    assert limited.status_code == 200
+    limited = http.get("/accounting/c1/contact")
+    assert limited.headers["retry-after"] == "2.5"
+    assert limited.json() == {"error": "rate limit exceeded (injected)", "status": 429}
+
+
+def test_server_errors_answer_the_next_n_requests(server, http):
+    server.faults.server_errors = 2
+    statuses = [http.get("/accounting/c1/contact").status_code for _ in range(3)]
+    assert statuses == [500, 500, 200]
+    assert [entry[3] for entry in server.request_log] == [500, 500, 200]
+
+
+def test_malformed_ids_are_corrupted_on_the_wire_only(server, http):
+    server.faults.malformed_ids = {"inv-3", "pay-1"}
+    served = {r["id"]: r for r in http.get("/accounting/c1/invoice").json()}
+    assert served["inv-3"]["total_amount"] == "not-a-number"
+    assert served["inv-3"]["posted_at"] == "31/02/2024"
+    assert served["inv-1"]["total_amount"] == 100.0
+    assert http.get("/payment/c1/payment/pay-1").json()["paid_at"] == "31/02/2024"
+    assert server.data.get("invoice", "inv-3")["total_amount"] == 300.0
+
+
+def test_delay_is_applied_before_answering():
+    faults = Faults(delay=0.2)
+    with (
+        SandboxServer(SandboxData(), api_key=KEY, faults=faults) as server,
+        pytest.raises(httpx.ReadTimeout),
+    ):
+        httpx.get(f"{server.base_url}/accounting/demo/contact", headers=AUTH, timeout=0.05)
+
+
+def test_request_log_records_method_path_query_and_status(server, http):
+    http.get("/accounting/c1/invoice", params={"limit": 2, "offset": 0})
+    http.get("/accounting/nope/invoice")
+    assert server.request_log == [
+        ("GET", "/accounting/c1/invoice", {"limit": "2", "offset": "0"}, 200),
+        ("GET", "/accounting/nope/invoice", {}, 404),
+    ]
+
+
+def test_base_url_needs_a_started_server():
+    server = SandboxServer(SandboxData())
+    with pytest.raises(RuntimeError, match="not started"):
+        _ = server.base_url
+    server.stop()  # stopping a server never started is harmless
+
+
+def test_demo_ledger_is_served():
+    pytest.importorskip("connectors.unified.demo_ledger")
+    data = SandboxData.from_demo(today=date(2025, 6, 30), seed=7)
+    assert data.count("invoice") > 100, "the demo ledger has several pages of invoices"
+    with SandboxServer(data) as server:
+        first = httpx.get(
+            f"{server.base_url}/accounting/demo/invoice",
+            headers={"Authorization": "Bearer sandbox-key"},
+            params={"limit": 100, "sort": "updated_at"},
+        )
+    assert first.status_code == 200
+    assert first.headers["x-total-count"] == str(data.count("invoice"))
+    assert len(first.json()) == 100
