@@ -10,7 +10,7 @@ import enum
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
 DEFAULT_EDGES: tuple[int, ...] = (30, 60, 90, 120)
@@ -36,6 +36,19 @@ class Basis(enum.StrEnum):
 def counts_as_ar(doc_type: str, status: str) -> bool:
     """True when the document belongs in AR at all (its balance then decides how much)."""
     return doc_type in AR_DOC_TYPES and (status or "").upper() not in EXCLUDED_STATUSES
+
+
+def calendar_date(moment: datetime, tz: tzinfo) -> date:
+    """The ledger date of a source timestamp in a company's time zone.
+
+    QuickBooks' invoice, due and payment dates are calendar dates, which Unified.to sends as
+    midnight UTC; read in a zone west of UTC they would fall a day early. So midnight UTC is
+    taken as the date it names, and any other timestamp as a moment seen from `tz`.
+    """
+    utc = moment.astimezone(UTC)
+    if utc.time() == time(0, 0):
+        return utc.date()
+    return moment.astimezone(tz).date()
 
 
 def days_past_due(reference: date, as_of: date) -> int:

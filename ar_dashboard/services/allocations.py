@@ -195,7 +195,7 @@ def _implied_row(company, doc: dict, dated: Decimal, warnings: list[dict]) -> Al
     if remainder == 0:
         return None
     updated = doc["source_updated_at"]
-    updated_on = updated.astimezone(ZoneInfo(company.timezone)).date() if updated else None
+    updated_on = aging.calendar_date(updated, ZoneInfo(company.timezone)) if updated else None
     on = doc["paid_on"] or updated_on or doc["posted_on"]
     return Allocation(
         company=company,

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 
+from ar_dashboard import aging
 from ar_dashboard.models import Company, Customer, Invoice, Payment
 from ar_dashboard.services.allocations import allocations_rebuild
 from connectors.unified.records import (
@@ -106,7 +107,7 @@ class LoadContext:
     parsed: ParsedBatch
 
     def local_date(self, moment: datetime | None) -> date | None:
-        return moment.astimezone(self.tz).date() if moment else None
+        return aging.calendar_date(moment, self.tz) if moment else None
 
 
 def _existing(model, company: Company, ids: list[str]) -> dict[str, int]:

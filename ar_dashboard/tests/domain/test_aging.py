@@ -34,14 +34,26 @@ def test_default_bucket_edges(days, key):
 
 
 def test_default_scheme_labels_match_the_seed():
-    assert [b.label for b in DEFAULT.buckets] == ["Current", "1-30", "31-60", "61-90", "91-120", "120+"]
+    assert [b.label for b in DEFAULT.buckets] == [
+        "Current",
+        "1-30",
+        "31-60",
+        "61-90",
+        "91-120",
+        "120+",
+    ]
 
 
 def test_custom_scheme_has_its_own_periods():
     scheme = AgingScheme.from_edges([15, 45])
     assert scheme.keys == ("current", "1_15", "16_45", "over_45")
     assert [scheme.bucket_for_days(d).key for d in (0, 1, 15, 16, 45, 46)] == [
-        "current", "1_15", "1_15", "16_45", "16_45", "over_45",
+        "current",
+        "1_15",
+        "1_15",
+        "16_45",
+        "16_45",
+        "over_45",
     ]
 
 
@@ -89,11 +101,20 @@ def test_balance_as_of_adds_back_later_allocations():
     assert aging.balance_as_of(D("35.00"), allocations, date(2026, 7, 1)) == D("35.00")
 
 
-def doc(customer=1, currency="USD", doc_type="INVOICE", status="AUTHORIZED", posted=None,
-        due=None, balance="100.00", allocations=()):
+def doc(
+    customer=1,
+    currency="USD",
+    doc_type="INVOICE",
+    status="AUTHORIZED",
+    posted=None,
+    due=None,
+    balance="100.00",
+    allocations=(),
+):
     posted = posted or date(2026, 5, 1)
-    return Document(customer, currency, doc_type, status, posted, due or posted, D(balance),
-                    tuple(allocations))
+    return Document(
+        customer, currency, doc_type, status, posted, due or posted, D(balance), tuple(allocations)
+    )
 
 
 def test_engine_per_currency_per_customer_with_credit_memo_void_and_unknown():
@@ -105,8 +126,9 @@ def test_engine_per_currency_per_customer_with_credit_memo_void_and_unknown():
         doc(customer=None, due=date(2026, 2, 1), balance="70.00"),  # 149 days, unknown
         doc(currency="EUR", due=date(2026, 6, 29), balance="10.00"),  # 1 day, EUR
         doc(posted=date(2026, 7, 1), balance="500.00"),  # posted after as_of
-        doc(due=date(2026, 4, 1), balance="0.00",
-            allocations=[(date(2026, 7, 15), D("20.00"))]),  # paid later: 20 open, 90 days
+        doc(
+            due=date(2026, 4, 1), balance="0.00", allocations=[(date(2026, 7, 15), D("20.00"))]
+        ),  # paid later: 20 open, 90 days
     ]
     result = age_documents(docs, as_of=AS_OF, scheme=DEFAULT)
     usd = result["USD"]
@@ -123,3 +145,22 @@ def test_posted_basis_ages_from_the_invoice_date():
     by_posted = age_documents(docs, as_of=AS_OF, scheme=DEFAULT, basis=Basis.POSTED)
     assert by_due["USD"][1].buckets[0] == D("80.00")  # not due until 30 July
     assert by_posted["USD"][1].buckets[3] == D("80.00")  # 61 days since posted
+
+
+@pytest.mark.parametrize(
+    ("stamp", "zone", "expected"),
+    [
+        # QuickBooks calendar dates arrive as midnight UTC: the date they name, in any zone.
+        ("2026-03-01T00:00:00+00:00", "America/New_York", date(2026, 3, 1)),
+        ("2026-03-01T00:00:00+00:00", "Asia/Tokyo", date(2026, 3, 1)),
+        # Real moments are read in the company's zone.
+        ("2026-03-01T03:30:00+00:00", "America/New_York", date(2026, 2, 28)),
+        ("2026-03-01T16:00:00+00:00", "Asia/Tokyo", date(2026, 3, 2)),
+        ("2026-03-01T23:00:00-05:00", "UTC", date(2026, 3, 2)),
+    ],
+)
+def test_calendar_date_of_source_timestamps(stamp, zone, expected):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    assert aging.calendar_date(datetime.fromisoformat(stamp), ZoneInfo(zone)) == expected
