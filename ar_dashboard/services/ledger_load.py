@@ -23,6 +23,7 @@ from connectors.unified.records import (
     ContactRecord,
     DocumentRecord,
     PaymentRecord,
+    SYNC_OBJECTS,
     RecordError,
     parse_contact,
     parse_document,
@@ -31,7 +32,7 @@ from connectors.unified.records import (
 
 logger = logging.getLogger(__name__)
 BATCH = 500
-OBJECTS = ("contacts", "invoices", "creditmemos", "payments")
+OBJECTS = SYNC_OBJECTS
 
 
 @dataclass

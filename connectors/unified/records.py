@@ -21,6 +21,8 @@ ISO_CURRENCIES = frozenset(c for c in list_currencies() if c.isalpha() and len(c
 # ISO 4217 "no currency"/testing codes that Babel lists but no ledger bills in.
 ISO_CURRENCIES -= {"XXX", "XTS"}
 MONEY_PLACES = Decimal("0.0001")
+# The Unified.to objects a sync reads, in load order (contacts before the documents naming them).
+SYNC_OBJECTS = ("contacts", "invoices", "creditmemos", "payments")
 
 
 class RecordError(ValueError):

@@ -1,0 +1,232 @@
+"""`manage.py sync_ar`: run the `ar_data_pipeline` Dagster job in-process, with progress.
+
+The same job `dagster dev` and the daemon run (etl/definitions.py), executed here in this
+process: a first sync of a new connection, a forced full resync, or the queued webhook syncs
+(`--queued`) where no Dagster daemon runs the sensor. Runs go to the DAGSTER_HOME instance when
+it is set (they then show in the Dagster UI), else to an ephemeral one.
+"""
+
+import logging
+import os
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from dagster import DagsterEventType, DagsterInstance
+from django.core.management.base import BaseCommand, CommandError, OutputWrapper
+
+from ar_dashboard import selectors
+from ar_dashboard.models import Company, SyncLog
+from ar_dashboard.money import money_display
+from ar_dashboard.services.sync import company_for_connection, company_today
+from etl.definitions import defs
+from etl.resources import UnifiedResource
+from etl.schedules import JOB_NAME, sync_run_config
+from etl.sensors import queued_run_requests
+
+try:
+    from tqdm import tqdm
+except ImportError:  # tqdm comes with dagster, but the plain lines need nothing
+    tqdm = None
+
+QUIET_LOGGERS = ("httpx", "alembic")
+COUNT_ORDER = ("fetched", "created", "updated", "rejected", "skipped", "deleted")
+
+
+class StepProgress:
+    """Listens to a run's events: one line per finished step (elapsed, counts) on `out`."""
+
+    def __init__(self, total: int, out: OutputWrapper) -> None:
+        self.total, self.done, self.out = total, 0, out
+        self.started = time.monotonic()
+        self.counts: dict[str, str] = {}
+        self.failed_checks: list[tuple[str, str, str]] = []  # (severity, check, description)
+        # A bar only on a terminal; logs and tests get the plain lines alone.
+        interactive = tqdm is not None and out.isatty()
+        self.bar = (
+            tqdm(total=total, file=sys.stderr, unit="step", leave=False) if interactive else None
+        )
+
+    def __call__(self, entry: Any) -> None:
+        event = entry.dagster_event
+        if event is None or event.step_key is None:
+            return
+        kind, step = event.event_type, event.step_key
+        if kind == DagsterEventType.ASSET_MATERIALIZATION:
+            metadata = entry.asset_materialization.metadata
+            ints = {k: v.value for k, v in metadata.items() if type(v.value) is int}
+            counts = " ".join(f"{k}={v}" for k, v in ints.items())
+            self.counts[step] = f"{self.counts.get(step, '')} {counts}".strip()  # multi-asset
+        elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
+            check = entry.asset_check_evaluation
+            verdict = "passed" if check.passed else f"{check.severity.value}: {check.description}"
+            self.counts[step] = verdict
+            if not check.passed:
+                name = f"{check.asset_key.to_user_string()}.{check.check_name}"
+                self.failed_checks.append((check.severity.value, name, check.description or ""))
+        elif kind in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+            self.done += 1
+            status = "" if kind == DagsterEventType.STEP_SUCCESS else "FAILED "
+            elapsed = time.monotonic() - self.started
+            line = f"[{self.done:2d}/{self.total}] {elapsed:6.2f}s {status}{step}"
+            self._write(f"{line} {self.counts.get(step, '')}".rstrip())
+
+    def _write(self, line: str) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.write(line, file=sys.stderr)
+        else:
+            self.out.write(line)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+@contextmanager
+def quiet_loggers(verbosity: int) -> Iterator[None]:
+    """Per-request (httpx) and storage-migration (alembic) INFO logs drown the progress lines."""
+    loggers = [logging.getLogger(name) for name in QUIET_LOGGERS] if verbosity < 2 else []
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
+@contextmanager
+def dagster_instance() -> Iterator[DagsterInstance]:
+    """The DAGSTER_HOME instance when set (the runs then show in the UI), else an ephemeral one."""
+    home = os.environ.get("DAGSTER_HOME")
+    with DagsterInstance.get() if home else DagsterInstance.ephemeral() as instance:
+        yield instance
+
+
+def _failure_reason(result: Any) -> str:
+    """The innermost error of the first failed step (or of the run), on one line."""
+    for event in result.all_events:
+        if event.event_type in (DagsterEventType.STEP_FAILURE, DagsterEventType.RUN_FAILURE):
+            data = event.event_specific_data
+            error = getattr(data, "error", None)
+            while error is not None and error.cause is not None:
+                error = error.cause
+            if error is not None:
+                return " ".join(error.message.split())
+            return " ".join((event.message or "run failed").split())
+    return "run failed"
+
+
+def _counts_line(counts: dict) -> str:
+    parts = []
+    for obj, numbers in counts.items():
+        if obj == "summary" or not isinstance(numbers, dict):
+            continue
+        keys = sorted(numbers, key=lambda k: (COUNT_ORDER + (k,)).index(k))
+        parts.append(f"{obj} " + ", ".join(f"{k} {numbers[k]}" for k in keys))
+    return "; ".join(parts)
+
+
+def _ar_line(company: Company) -> str:
+    today = company_today(company)
+    totals = []
+    for currency in selectors.currencies_in_use(company=company):
+        filters = selectors.ARFilters(as_of=today, today=today, currency=currency)
+        total = selectors.summary_total(company=company, filters=filters)
+        totals.append(money_display(total, currency))
+    return f"total AR as of {today}: " + ", ".join(totals)
+
+
+class Command(BaseCommand):
+    help = "Sync a Unified.to connection (or the queued webhook syncs) with the Dagster job."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--connection", metavar="ID", help="Unified.to connection id")
+        parser.add_argument("--name", help="company name (for a new connection, or a rename)")
+        parser.add_argument("--full", action="store_true", help="re-read everything")
+        parser.add_argument(
+            "--queued", action="store_true", help="run every sync queued by the webhook"
+        )
+        parser.add_argument(
+            "--base-url", metavar="URL", help="Unified.to base URL (default UNIFIED_BASE_URL)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not options["connection"] and not options["queued"]:
+            raise CommandError("give --connection ID, or --queued")
+        runs = []  # (company, run config, run tags)
+        if options["connection"]:
+            company = company_for_connection(
+                connection_id=options["connection"], name=options["name"]
+            )
+            config = sync_run_config(
+                connection_id=options["connection"], trigger="manual", full=options["full"]
+            )
+            config["ops"]["sync_plan"]["config"]["company_name"] = options["name"] or ""
+            runs.append((company, config, {"company_id": str(company.pk), "trigger": "manual"}))
+        if options["queued"]:
+            queued = queued_run_requests()
+            if not queued:
+                self.stdout.write("no queued syncs")
+            for request in queued:
+                company = Company.objects.get(pk=request.tags["company_id"])
+                runs.append((company, request.run_config, dict(request.tags)))
+        failures = []
+        with quiet_loggers(options["verbosity"]), dagster_instance() as instance:
+            for company, config, tags in runs:
+                error = self._sync(instance, company, config, tags, options)
+                if error:
+                    failures.append(error)
+        if failures:
+            more = f" (and {len(failures) - 1} more failed)" if len(failures) > 1 else ""
+            raise CommandError(failures[0] + more)
+
+    def _sync(
+        self,
+        instance: DagsterInstance,
+        company: Company,
+        config: dict,
+        tags: dict[str, str],
+        options: dict[str, Any],
+    ) -> str:
+        """Run one sync and report it; returns the one-line failure reason, or ''."""
+        job = defs.resolve_job_def(JOB_NAME)
+        resources = {}
+        if options["base_url"]:
+            resources["unified"] = UnifiedResource(base_url=options["base_url"])
+        # Dagster's own console log is for debugging (-v 2/3); the progress lines are ours.
+        level = {2: "INFO", 3: "DEBUG"}.get(options["verbosity"], "CRITICAL")
+        run_config = {**config, "loggers": {"console": {"config": {"log_level": level}}}}
+        run_id = str(uuid.uuid4())
+        progress = StepProgress(len(job.graph.node_dict), self.stderr)
+        instance.add_event_listener(run_id, progress)
+        heading = f"Syncing {company} (connection {company.unified_connection_id})"
+        self.stderr.write(heading, style_func=self.style.MIGRATE_HEADING)
+        try:
+            result = job.execute_in_process(
+                run_config=run_config,
+                instance=instance,
+                resources=resources,
+                run_id=run_id,
+                tags=tags,
+                raise_on_error=False,
+            )
+        finally:
+            progress.close()
+        log = SyncLog.objects.filter(run_id=run_id).first()
+        if not result.success:
+            return log.error if log is not None and log.error else _failure_reason(result)
+        for severity, name, description in progress.failed_checks:
+            self.stderr.write(f"check {name} {severity}: {description}", self.style.WARNING)
+        company.refresh_from_db()
+        self.stdout.write(
+            f"{company}: {log.get_status_display().lower()}; {_counts_line(log.counts)}; "
+            f"{_ar_line(company)}"
+        )
+        errors = [f"{n}: {d}" for s, n, d in progress.failed_checks if s == "ERROR"]
+        return f"check {errors[0]}" if errors else ""

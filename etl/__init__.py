@@ -1,0 +1,1 @@
+"""Dagster code location of the AR pipeline: `dagster dev -m etl.definitions`."""

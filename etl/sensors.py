@@ -1,0 +1,52 @@
+"""Webhook deliveries become runs: each queued SyncLog is claimed by one pipeline run."""
+
+from collections.abc import Iterator
+
+from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
+
+from etl.resources import DjangoResource
+from etl.schedules import ar_data_pipeline, sync_run_config
+
+
+def queued_run_requests() -> list[RunRequest]:
+    """One RunRequest per queued SyncLog of a connected company, keyed by the log's id."""
+    from ar_dashboard.models import SyncLog
+
+    queued = (
+        SyncLog.objects.filter(status=SyncLog.Status.QUEUED)
+        .exclude(company__unified_connection_id__isnull=True)
+        .exclude(company__unified_connection_id="")
+        .select_related("company")
+        .order_by("requested_at", "pk")
+    )
+    return [
+        RunRequest(
+            # The run key makes Dagster launch each log once, even if a tick sees it again
+            # before the run has claimed it (status RUNNING).
+            run_key=f"synclog-{log.pk}",
+            run_config=sync_run_config(
+                connection_id=log.company.unified_connection_id,
+                trigger=SyncLog.Trigger.WEBHOOK.value,
+                full=False,
+                sync_log_id=log.pk,
+            ),
+            tags={"company_id": str(log.company_id), "trigger": "webhook"},
+        )
+        for log in queued
+    ]
+
+
+# Running by default: without it a webhook delivery would queue a sync nobody starts.
+@sensor(
+    job=ar_data_pipeline,
+    minimum_interval_seconds=30,
+    default_status=DefaultSensorStatus.RUNNING,
+)
+def webhook_sync_sensor(
+    context: SensorEvaluationContext, django: DjangoResource
+) -> Iterator[RunRequest | SkipReason]:
+    """Launch a sync for every SyncLog the webhook queued."""
+    requests = queued_run_requests()
+    if not requests:
+        yield SkipReason("no queued sync requests")
+    yield from requests
