@@ -206,9 +206,15 @@ def summary_stats(*, company: Company, filters: ARFilters) -> SummaryStats:
         overdue_amount=Sum("amount", filter=overdue_invoices),
         weighted_days=Sum(days * F("amount"), filter=overdue_invoices, output_field=MoneyField),
     )
-    per_customer = docs.order_by().values("customer_id").annotate(
-        total=Sum("amount"),
-        at_risk=Coalesce(Sum("amount", filter=older_than_condition(AT_RISK_DAYS, filters)), ZERO),
+    per_customer = (
+        docs.order_by()
+        .values("customer_id")
+        .annotate(
+            total=Sum("amount"),
+            at_risk=Coalesce(
+                Sum("amount", filter=older_than_condition(AT_RISK_DAYS, filters)), ZERO
+            ),
+        )
     )
     # GROUP BY customer with HAVING, counted in SQL; the unknown customer is one group.
     total_customers = per_customer.exclude(total=0).count()
@@ -249,7 +255,7 @@ def customer_aging_rows(*, company: Company, filters: ARFilters, sort: str = "-t
     """
     scheme = company.aging_scheme
     descending = sort.startswith("-")
-    field = sort.lstrip("-")
+    field = sort.removeprefix("-")
     if field in scheme.keys:
         order = f"bucket_{scheme.bucket_by_key(field).index}"
     else:
@@ -286,7 +292,9 @@ def customer_days_past_due(row: dict, filters: ARFilters) -> int | None:
 def customer_documents(*, company: Company, filters: ARFilters) -> QuerySet[Invoice]:
     """Open documents behind one customer row, with days past due and bucket index."""
     scheme = company.aging_scheme
-    whens = [When(bucket_condition(scheme, b, filters), then=Value(b.index)) for b in scheme.buckets]
+    whens = [
+        When(bucket_condition(scheme, b, filters), then=Value(b.index)) for b in scheme.buckets
+    ]
     return (
         open_documents(company=company, filters=filters)
         .annotate(

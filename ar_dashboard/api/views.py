@@ -141,7 +141,7 @@ class CustomerBreakdownView(APIView):
         company, filters = parse_filters(request.query_params, request.user)
         sort = request.query_params.get("sort") or "-total_outstanding"
         allowed = set(SORT_CHOICES) | set(company.aging_scheme.keys)
-        if sort.lstrip("-") not in allowed:
+        if sort.removeprefix("-") not in allowed:
             raise ValidationError({"sort": f"Must be one of {', '.join(sorted(allowed))}."})
         rows = selectors.customer_aging_rows(company=company, filters=filters, sort=sort)
         page, meta = paginate(request, rows)
