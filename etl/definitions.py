@@ -6,14 +6,14 @@ from etl.assets import ALL_ASSETS
 from etl.checks import ALL_CHECKS
 from etl.resources import DjangoResource, UnifiedResource
 from etl.schedules import ar_daily_sync, ar_data_pipeline, ar_every_4_hours
-from etl.sensors import webhook_sync_sensor
+from etl.sensors import sync_log_on_run_canceled, sync_log_on_run_failure, webhook_sync_sensor
 
 defs = Definitions(
     assets=ALL_ASSETS,
     asset_checks=ALL_CHECKS,
     jobs=[ar_data_pipeline],
     schedules=[ar_daily_sync, ar_every_4_hours],
-    sensors=[webhook_sync_sensor],
+    sensors=[webhook_sync_sensor, sync_log_on_run_failure, sync_log_on_run_canceled],
     resources={
         "django": DjangoResource(),
         "unified": UnifiedResource(),

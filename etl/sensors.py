@@ -2,7 +2,18 @@
 
 from collections.abc import Iterator
 
-from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SkipReason, sensor
+from dagster import (
+    DagsterRunStatus,
+    DefaultSensorStatus,
+    RunFailureSensorContext,
+    RunRequest,
+    RunStatusSensorContext,
+    SensorEvaluationContext,
+    SkipReason,
+    run_failure_sensor,
+    run_status_sensor,
+    sensor,
+)
 
 from etl.resources import DjangoResource
 from etl.schedules import ar_data_pipeline, sync_run_config
@@ -50,3 +61,33 @@ def webhook_sync_sensor(
     if not requests:
         yield SkipReason("no queued sync requests")
     yield from requests
+
+
+def close_sync_log(run_id: str, status: str) -> int:
+    """Finish a run's SyncLog still marked running (a cancelled or killed run); rows changed."""
+    from django.utils import timezone
+
+    from ar_dashboard.models import SyncLog
+
+    return SyncLog.objects.filter(run_id=run_id, status=SyncLog.Status.RUNNING).update(
+        status=SyncLog.Status.FAILED,
+        error=f"Dagster run {run_id} ended {status} before the sync finished",
+        progress="failed",
+        finished_at=timezone.now(),
+    )
+
+
+# Assets record their own exceptions; these catch runs that ended without reaching that code
+# (cancelled from the UI, the worker killed), so no SyncLog stays "running" forever.
+@run_failure_sensor(monitored_jobs=[ar_data_pipeline], default_status=DefaultSensorStatus.RUNNING)
+def sync_log_on_run_failure(context: RunFailureSensorContext, django: DjangoResource) -> None:
+    close_sync_log(context.dagster_run.run_id, "FAILURE")
+
+
+@run_status_sensor(
+    run_status=DagsterRunStatus.CANCELED,
+    monitored_jobs=[ar_data_pipeline],
+    default_status=DefaultSensorStatus.RUNNING,
+)
+def sync_log_on_run_canceled(context: RunStatusSensorContext, django: DjangoResource) -> None:
+    close_sync_log(context.dagster_run.run_id, "CANCELED")

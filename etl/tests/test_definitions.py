@@ -14,7 +14,7 @@ from ar_dashboard.models import Company, SyncLog
 from etl import assets
 from etl.definitions import defs
 from etl.resources import DjangoResource
-from etl.schedules import pipeline_timezone
+from etl.schedules import pipeline_timezone, sync_run_config
 
 ASSET_KEYS = {
     "sync_plan",
@@ -154,3 +154,33 @@ def test_sensor_skips_when_nothing_is_queued():
     with build_sensor_context(resources={"django": DjangoResource()}) as context:
         (skip,) = sensor(context)
     assert skip.skip_message == "no queued sync requests"
+
+
+@pytest.mark.django_db
+def test_a_cancelled_run_closes_its_running_sync_log():
+    from dagster import DagsterInstance, build_run_status_sensor_context
+
+    from ar_dashboard.models import SyncLog
+
+    instance = DagsterInstance.ephemeral()
+    result = defs.resolve_job_def("ar_data_pipeline").execute_in_process(
+        run_config=sync_run_config(connection_id="nobody", trigger="manual"),
+        instance=instance,
+        raise_on_error=False,
+    )
+    company = Company.objects.create(name="C", unified_connection_id="conn-c")
+    log = SyncLog.objects.create(company=company, status="running", run_id=result.run_id)
+    other = SyncLog.objects.create(company=company, status="success", run_id="another")
+    with build_run_status_sensor_context(
+        sensor_name="sync_log_on_run_canceled",
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        dagster_event=result.get_run_failure_event(),
+        resources={"django": DjangoResource()},
+    ) as context:
+        defs.resolve_sensor_def("sync_log_on_run_canceled")(context)
+    log.refresh_from_db()
+    other.refresh_from_db()
+    assert log.status == "failed"
+    assert log.error == f"Dagster run {result.run_id} ended CANCELED before the sync finished"
+    assert other.status == "success"
