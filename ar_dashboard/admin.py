@@ -48,8 +48,17 @@ class CustomerAdmin(ReadOnlyLedgerAdmin):
 @admin.register(models.Invoice)
 class InvoiceAdmin(ReadOnlyLedgerAdmin):
     list_display = [
-        "number", "external_id", "doc_type", "customer", "company", "source_status",
-        "posted_on", "due_on", "currency", "total", "balance",
+        "number",
+        "external_id",
+        "doc_type",
+        "customer",
+        "company",
+        "source_status",
+        "posted_on",
+        "due_on",
+        "currency",
+        "total",
+        "balance",
     ]
     list_filter = ["company", "doc_type", "source_status", "currency"]
     search_fields = ["number", "external_id", "external_contact_id", "customer__name"]
@@ -59,7 +68,15 @@ class InvoiceAdmin(ReadOnlyLedgerAdmin):
 
 @admin.register(models.Payment)
 class PaymentAdmin(ReadOnlyLedgerAdmin):
-    list_display = ["external_id", "customer", "company", "paid_on", "currency", "total", "source_status"]
+    list_display = [
+        "external_id",
+        "customer",
+        "company",
+        "paid_on",
+        "currency",
+        "total",
+        "source_status",
+    ]
     list_filter = ["company", "currency", "source_status"]
     search_fields = ["external_id", "reference", "customer__name"]
     date_hierarchy = "paid_on"
@@ -76,7 +93,15 @@ class AllocationAdmin(ReadOnlyLedgerAdmin):
 
 @admin.register(models.ARSummary)
 class ARSummaryAdmin(ReadOnlyLedgerAdmin):
-    list_display = ["customer", "company", "currency", "as_of", "total", "overdue", "open_documents"]
+    list_display = [
+        "customer",
+        "company",
+        "currency",
+        "as_of",
+        "total",
+        "overdue",
+        "open_documents",
+    ]
     list_filter = ["company", "currency", "as_of"]
     search_fields = ["customer__name"]
     list_select_related = ["customer", "company"]

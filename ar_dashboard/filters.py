@@ -13,7 +13,11 @@ from django.utils import timezone
 from rest_framework import serializers
 
 from ar_dashboard import aging
-from ar_dashboard.access import companies_for_user, company_for_user_or_404, customer_for_user_or_404
+from ar_dashboard.access import (
+    companies_for_user,
+    company_for_user_or_404,
+    customer_for_user_or_404,
+)
 from ar_dashboard.models import MONEY, Company
 from ar_dashboard.selectors import UNKNOWN, ARFilters
 from connectors.unified.records import ISO_CURRENCIES
@@ -94,9 +98,7 @@ def resolve_company(user, company_id: int | None) -> Company:
         return visible[0]
     if not visible:
         raise serializers.ValidationError({"company": "You are not a member of any company."})
-    raise serializers.ValidationError(
-        {"company": "Required: you can see more than one company."}
-    )
+    raise serializers.ValidationError({"company": "Required: you can see more than one company."})
 
 
 def parse_filters(params, user) -> tuple[Company, ARFilters]:

@@ -140,9 +140,7 @@ class Invoice(models.Model):
         ]
         indexes = [
             # Aging today: open documents of a company in one currency, by reference date.
-            models.Index(
-                fields=["company", "currency", "due_on"], name="invoice_company_cur_due"
-            ),
+            models.Index(fields=["company", "currency", "due_on"], name="invoice_company_cur_due"),
             models.Index(
                 fields=["company", "currency", "posted_on"], name="invoice_company_cur_posted"
             ),
@@ -213,6 +211,8 @@ class Allocation(models.Model):
         indexes = [
             models.Index(fields=["document", "allocated_on"], name="allocation_doc_date"),
             models.Index(fields=["company", "ref"], name="allocation_company_ref"),
+            # "Is any allocation dated after as_of?" decides the fast path.
+            models.Index(fields=["company", "allocated_on"], name="allocation_company_date"),
         ]
 
     def __str__(self) -> str:

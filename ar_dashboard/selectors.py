@@ -54,19 +54,26 @@ class ARFilters:
     max_amount: Decimal | None = None
     customer: int | str | None = None  # a Customer pk, UNKNOWN, or None for all
 
-    @property
-    def is_current(self) -> bool:
-        """Balances as they stand now: no allocation can be dated after `as_of`."""
-        return self.as_of >= self.today
-
 
 def _reference_field(basis: aging.Basis) -> str:
     return "due_on" if basis == aging.Basis.DUE else "posted_on"
 
 
-def _amount_expression(filters: ARFilters):
+def current_balances_apply(*, company: Company, filters: ARFilters) -> bool:
+    """True when today's stored balances are the balances on `as_of` (the fast path).
+
+    That needs `as_of` on or after today *and* no allocation dated after `as_of`: a payment
+    post-dated into the future has not been received yet (one indexed EXISTS query).
+    """
+    if filters.as_of < filters.today:
+        return False
+    later = Allocation.objects.filter(company=company, allocated_on__gt=filters.as_of)
+    return not later.exists()
+
+
+def _amount_expression(*, company: Company, filters: ARFilters):
     """balance(as_of) = current balance + allocations dated after as_of (DESIGN.md)."""
-    if filters.is_current:
+    if current_balances_apply(company=company, filters=filters):
         return F("balance")
     later = (
         Allocation.objects.filter(document=OuterRef("pk"), allocated_on__gt=filters.as_of)
@@ -119,7 +126,7 @@ def open_documents(*, company: Company, filters: ARFilters) -> QuerySet[Invoice]
         )
         .exclude(source_status__in=aging.EXCLUDED_STATUSES)
         .filter(_customer_condition(filters.customer))
-        .annotate(amount=_amount_expression(filters))
+        .annotate(amount=_amount_expression(company=company, filters=filters))
         .exclude(amount=0)
     )
     if filters.bucket is not None:
@@ -310,12 +317,6 @@ def summary_total(*, company: Company, filters: ARFilters) -> Decimal:
     """Σ open balance on `as_of` of the filtered documents."""
     total = open_documents(company=company, filters=filters).aggregate(t=Sum("amount"))["t"]
     return total or Decimal(0)
-
-
-def customer_name(*, company: Company, customer: int | str | None) -> str:
-    if customer is None or customer == UNKNOWN:
-        return aging.UNKNOWN_CUSTOMER_LABEL
-    return company.customers.values_list("name", flat=True).get(pk=customer)
 
 
 def currencies_in_use(*, company: Company) -> list[str]:

@@ -23,9 +23,7 @@ def home(request):
     try:
         company, filters = parse_filters(params, request.user)
     except ValidationError as exc:
-        return render(
-            request, "ar_dashboard/bad_request.html", {"errors": exc.detail}, status=400
-        )
+        return render(request, "ar_dashboard/bad_request.html", {"errors": exc.detail}, status=400)
     if company not in companies:  # parse_filters already 404s; belt and braces
         raise PermissionDenied
     context = {

@@ -10,7 +10,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ar_dashboard import selectors
+from ar_dashboard import aging, selectors
 from ar_dashboard.access import customer_for_user_or_404
 from ar_dashboard.api import serializers as out
 from ar_dashboard.filters import ARFilterSerializer, parse_filters, resolve_company
@@ -174,13 +174,14 @@ class InvoiceDetailsView(APIView):
     def get(self, request, customer_id: str):
         params = request.query_params.copy()
         params["customer"] = customer_id
+        name = aging.UNKNOWN_CUSTOMER_LABEL
         if customer_id != UNKNOWN:
             if not customer_id.isdigit():
                 raise ValidationError({"customer_id": "Must be a customer id or 'unknown'."})
             customer = customer_for_user_or_404(request.user, int(customer_id))
             params.setdefault("company", str(customer.company_id))
+            name = customer.name
         company, filters = parse_filters(params, request.user)
-        name = selectors.customer_name(company=company, customer=filters.customer)
         docs = selectors.customer_documents(company=company, filters=filters)
         page, meta = paginate(request, docs)
         labels = {b.index: b for b in company.aging_scheme.buckets}

@@ -20,10 +20,10 @@ from ar_dashboard import aging
 from ar_dashboard.models import Company, Customer, Invoice, Payment
 from ar_dashboard.services.allocations import allocations_rebuild
 from connectors.unified.records import (
+    SYNC_OBJECTS,
     ContactRecord,
     DocumentRecord,
     PaymentRecord,
-    SYNC_OBJECTS,
     RecordError,
     parse_contact,
     parse_document,

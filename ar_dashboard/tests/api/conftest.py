@@ -38,6 +38,12 @@ AS_OF = date(2026, 6, 30)
 TODAY = datetime(2026, 7, 15, 12, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Users are created in nearly every test here; PBKDF2 would dominate the run time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def pinned_today(time_machine):
     """The company's today is 2026-07-15 (UTC), after every date in the ledger."""

@@ -1,6 +1,6 @@
 """summary-stats: every field of the headline figures, by hand, as of past, present and future."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal as D
 
 import pytest
@@ -152,54 +152,68 @@ FIELDS = (
     ("basis", "as_of", "expected"),
     [
         pytest.param(
-            "due", "2026-02-28", ("0.00", "0.00", None, 0, 0, 0, None, None, "0.00"),
+            "due",
+            "2026-02-28",
+            ("0.00", "0.00", None, 0, 0, 0, None, None, "0.00"),
             id="before-anything-was-posted",
         ),
         pytest.param(
             # X not yet due (−16 days); Z not yet posted.
-            "due", "2026-03-15", ("1000.00", "0.00", "0.00", 1, 1, 0, None, None, "0.00"),
+            "due",
+            "2026-03-15",
+            ("1000.00", "0.00", "0.00", 1, 1, 0, None, None, "0.00"),
             id="all-current",
         ),
         pytest.param(
             # Both allocations of X come after as_of: X 1000.00 at 10 days; Z −300.00 at 9.
-            "due", "2026-04-10", ("700.00", "700.00", "100.00", 2, 1, 0, "10.0", "10.0", "-300.00"),
+            "due",
+            "2026-04-10",
+            ("700.00", "700.00", "100.00", 2, 1, 0, "10.0", "10.0", "-300.00"),
             id="both-payments-added-back",
         ),
         pytest.param(
             # X 500 + 200 (paid 06-10) = 700.00 at 45 days; Z −300.00 (applied 06-01) at 44;
             # Y posted 05-20, after as_of: excluded.
-            "due", "2026-05-15", ("400.00", "400.00", "100.00", 2, 1, 0, "45.0", "45.0", "-300.00"),
+            "due",
+            "2026-05-15",
+            ("400.00", "400.00", "100.00", 2, 1, 0, "45.0", "45.0", "-300.00"),
             id="later-allocation-added-back-later-posting-excluded",
         ),
         pytest.param(
             # X 500.00 at 91 days (at risk), Z −200.00 at 90, Y 400.00 at 11.
             # weighted (91×500 + 11×400) / 900 = 55.44…
-            "due", "2026-06-30", ("700.00", "700.00", "100.00", 3, 2, 1, "51.0", "55.4", "-200.00"),
+            "due",
+            "2026-06-30",
+            ("700.00", "700.00", "100.00", 3, 2, 1, "51.0", "55.4", "-200.00"),
             id="past-after-every-allocation",
         ),
         pytest.param(
             # Future: today's balances aged at 12-31: X 275 days, Y 195, Z 274; both at risk.
             # weighted (275×500 + 195×400) / 900 = 239.44…
-            "due", "2026-12-31",
+            "due",
+            "2026-12-31",
             ("700.00", "700.00", "100.00", 3, 2, 2, "235.0", "239.4", "-200.00"),
             id="future",
         ),
         pytest.param(
             # Aged from posting: X 700.00 at 75 days (03-01 → 05-15), Z −300.00 at 44.
-            "posted", "2026-05-15",
+            "posted",
+            "2026-05-15",
             ("400.00", "400.00", "100.00", 2, 1, 0, "75.0", "75.0", "-300.00"),
             id="posted-basis-past",
         ),
         pytest.param(
             # X 121 days from posting, Y 41, Z 90; at risk: X only.
             # weighted (121×500 + 41×400) / 900 = 85.44…
-            "posted", "2026-06-30",
+            "posted",
+            "2026-06-30",
             ("700.00", "700.00", "100.00", 3, 2, 1, "81.0", "85.4", "-200.00"),
             id="posted-basis-past-after-every-allocation",
         ),
         pytest.param(
             # X 305 days from posting, Y 225, Z 274; weighted (305×500 + 225×400) / 900.
-            "posted", "2026-12-31",
+            "posted",
+            "2026-12-31",
             ("700.00", "700.00", "100.00", 3, 2, 2, "265.0", "269.4", "-200.00"),
             id="posted-basis-future",
         ),
@@ -226,3 +240,51 @@ def test_company_with_no_documents_reports_zeros(api, company_a, pinned_today):
     assert body["avg_days_overdue"] is None
     assert body["total_customers"] == 0
     assert body["currencies"] == ["USD"]
+
+
+def test_bucket_filter_narrows_every_figure(api, ledger):
+    """Only Umbrella's 91- and 120-day invoices: simple (91+120)/2 = 105.5 days; weighted
+    (91×800 + 120×900) / 1700 = 106.35…"""
+    response = api.get(URL, {"as_of": "2026-06-30", "bucket": "91_120"})
+
+    assert response.status_code == 200
+    assert tuple(response.json()[f] for f in FIELDS) == (
+        "1700.00",
+        "1700.00",
+        "100.00",
+        2,
+        1,
+        1,
+        "105.5",
+        "106.4",
+        "0.00",
+    )
+
+
+def test_today_is_the_companys_today(client, charlie, company_b, time_machine):
+    """23:30 UTC on 14 July is already 15 July in Paris, Borealis Trading's time zone."""
+    time_machine.move_to(datetime(2026, 7, 14, 23, 30, tzinfo=UTC), tick=False)
+    client.force_login(charlie)
+
+    body = client.get(URL).json()
+
+    assert (body["company"], body["as_of"], body["currency"]) == (company_b.pk, "2026-07-15", "EUR")
+
+
+def test_payment_post_dated_after_today_is_not_yet_paid_today(api, company_a, pinned_today):
+    invoice = InvoiceFactory(
+        company=company_a,
+        customer=CustomerFactory(company=company_a),
+        total=D("100.00"),
+        paid=D("40.00"),
+    )
+    # Recorded now, dated 2026-07-20: five days after today (2026-07-15).
+    AllocationFactory(document=invoice, amount=D("40.00"), allocated_on=date(2026, 7, 20))
+
+    today = api.get(URL, {"as_of": "2026-07-15"}).json()
+    yesterday = api.get(URL, {"as_of": "2026-07-14"}).json()
+
+    assert yesterday["total_ar"] == "100.00"
+    assert today["total_ar"] == "100.00"
+    # On the payment's date it is received.
+    assert api.get(URL, {"as_of": "2026-07-20"}).json()["total_ar"] == "60.00"

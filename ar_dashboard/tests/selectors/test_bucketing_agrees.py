@@ -43,16 +43,30 @@ def test_sql_aging_equals_the_reference_engine_with_history(company_a):
 
     customer = CustomerFactory(company=company_a)
     paid_later = InvoiceFactory(
-        company=company_a, customer=customer, due_on=date(2026, 2, 1), total=D("300.00"),
+        company=company_a,
+        customer=customer,
+        due_on=date(2026, 2, 1),
+        total=D("300.00"),
         paid=D("300.00"),
     )
     AllocationFactory(document=paid_later, amount=D("100.00"), allocated_on=date(2026, 3, 15))
     AllocationFactory(document=paid_later, amount=D("200.00"), allocated_on=date(2026, 4, 2))
-    InvoiceFactory(company=company_a, customer=customer, posted_on=date(2026, 4, 1),
-                   due_on=date(2026, 5, 1), total=D("999.00"))
-    memo = InvoiceFactory(company=company_a, customer=None, doc_type="CREDITMEMO",
-                          posted_on=date(2026, 3, 1), due_on=date(2026, 3, 1),
-                          total=D("-50.00"), paid=D("-50.00"))
+    InvoiceFactory(
+        company=company_a,
+        customer=customer,
+        posted_on=date(2026, 4, 1),
+        due_on=date(2026, 5, 1),
+        total=D("999.00"),
+    )
+    memo = InvoiceFactory(
+        company=company_a,
+        customer=None,
+        doc_type="CREDITMEMO",
+        posted_on=date(2026, 3, 1),
+        due_on=date(2026, 3, 1),
+        total=D("-50.00"),
+        paid=D("-50.00"),
+    )
     AllocationFactory(document=memo, amount=D("-50.00"), allocated_on=date(2026, 4, 10))
 
     filters = ARFilters(as_of=AS_OF, today=date(2026, 11, 1), currency="USD")
