@@ -6,10 +6,6 @@ company or customer the user may not see raises `Http404`, never revealing that 
 
 from __future__ import annotations
 
-from datetime import date
-from zoneinfo import ZoneInfo
-
-from django.utils import timezone
 from rest_framework import serializers
 
 from ar_dashboard import aging
@@ -32,11 +28,6 @@ FILTER_PARAMS = (
     "max_amount",
     "customer",
 )
-
-
-def company_today(company: Company) -> date:
-    """Today's date in the company's own time zone (what its ledger calls today)."""
-    return timezone.localdate(timezone=ZoneInfo(company.timezone))
 
 
 class ARFilterSerializer(serializers.Serializer):
@@ -119,7 +110,7 @@ def parse_filters(params, user) -> tuple[Company, ARFilters]:
         except KeyError:
             allowed = ", ".join(scheme.keys)
             raise serializers.ValidationError({"bucket": f"Must be one of {allowed}."}) from None
-    today = company_today(company)
+    today = company.local_today()
     return company, ARFilters(
         as_of=values.get("as_of") or today,
         today=today,

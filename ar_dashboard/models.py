@@ -5,9 +5,13 @@ on AR*: an invoice's balance is positive, a credit memo's is negative (unapplied
 plain SUM over open documents is the receivable.
 """
 
+from datetime import date
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 from ar_dashboard import aging
 
@@ -55,6 +59,13 @@ class Company(models.Model):
     @property
     def aging_scheme(self) -> aging.AgingScheme:
         return aging.AgingScheme.from_edges(self.aging_edges)
+
+    def local_today(self) -> date:
+        """Today's date in the company's own time zone (what its ledger calls today).
+
+        Read at the edges only (views, the pipeline); selectors are given `as_of`/`today`.
+        """
+        return timezone.localdate(timezone=ZoneInfo(self.timezone))
 
 
 class Membership(models.Model):

@@ -1,8 +1,8 @@
 """The sync of one company as Dagster assets: extract → validate → load → summarize → log.
 
-Each asset is a thin wrapper over a step of `ar_dashboard.services.sync` (the same steps
-`sync_company` runs without Dagster). Values pass between assets in memory: raw records are
-plain Python lists, the validated batch a dataclass, neither worth persisting.
+Each asset is a thin wrapper over a step of `ar_dashboard.services.sync`. Values pass between
+assets in memory: raw records are plain Python lists, the validated batch a dataclass, neither
+worth persisting.
 
 Django models are imported inside the asset bodies, after `DjangoResource` has set Django up:
 importing this module must not need a settings module (see etl/resources.py).
@@ -255,10 +255,10 @@ def ledger_loaded(
 )
 def ar_summaries(sync_plan: dict, ledger_loaded: Any, django: DjangoResource):
     """Both caches come from one `summaries_refresh`, so they are built for the same day."""
-    from ar_dashboard.services.sync import company_today, summaries_refresh
+    from ar_dashboard.services.sync import summaries_refresh
 
     with recorded_step(sync_plan, "summarizing", ledger_loaded) as log:
-        today = company_today(log.company)
+        today = log.company.local_today()
         counts = summaries_refresh(
             company=log.company, today=today, first_sync=sync_plan["first_sync"]
         )

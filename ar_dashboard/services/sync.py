@@ -1,6 +1,7 @@
 """One company's sync, step by step: extract → validate → load → summarize, with a SyncLog.
 
-Dagster assets call these steps one per asset; `sync_ar` runs the same Dagster job in-process.
+The Dagster assets (etl/assets.py) call these steps, one per asset; `sync_ar` runs that same
+job in-process, so there is one orchestration, Dagster's.
 The load (ledger + watermarks) is one transaction: a failure anywhere leaves yesterday's ledger
 and cursors untouched, and the SyncLog (written outside that transaction) says why.
 """
@@ -10,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -21,7 +21,6 @@ from ar_dashboard.services.ledger_load import (
     ExtractBatch,
     ParsedBatch,
     ledger_load,
-    ledger_parse,
 )
 from ar_dashboard.services.summaries import (
     ar_snapshot_record,
@@ -32,7 +31,6 @@ from connectors.unified.client import UnifiedClient
 from connectors.unified.records import RecordError, parse_timestamp
 
 logger = logging.getLogger(__name__)
-Progress = Callable[[str], None]
 MAX_LOGGED_ITEMS = 1000  # rejected / warning entries kept per sync log
 
 
@@ -146,10 +144,6 @@ def ledger_commit(
     return parsed
 
 
-def company_today(company: Company) -> date:
-    return timezone.localdate(timezone=ZoneInfo(company.timezone))
-
-
 def summaries_refresh(*, company: Company, today: date, first_sync: bool) -> dict[str, int]:
     """Rebuild the per-customer summary and today's snapshot (past month-ends on first sync)."""
     counts = {"summaries": ar_summary_rebuild(company=company, as_of=today, today=today)}
@@ -157,40 +151,3 @@ def summaries_refresh(*, company: Company, today: date, first_sync: bool) -> dic
     if first_sync:
         counts["snapshots"] += ar_snapshots_backfill(company=company, today=today)
     return counts
-
-
-def sync_company(
-    *,
-    company: Company,
-    client: UnifiedClient,
-    trigger: str = SyncLog.Trigger.MANUAL,
-    full: bool = False,
-    progress: Progress | None = None,
-    sync_log_id: int | None = None,
-) -> SyncLog:
-    """The whole sync without Dagster (the same steps the assets run); returns the SyncLog."""
-    first_sync = not SyncCursor.objects.filter(company=company).exists()
-    log = sync_log_start(company=company, trigger=trigger, full=full, sync_log_id=sync_log_id)
-    say = progress or (lambda message: None)
-    parsed = None
-    try:
-        cursors = cursors_for(company, full=full)
-        batch = ExtractBatch()
-        for obj in OBJECTS:
-            sync_log_progress(log, f"fetching {obj}")
-            say(f"fetching {obj}")
-            setattr(batch, obj, extract_object(client, company, obj, cursors[obj]))
-        say("validating")
-        parsed = ledger_parse(batch=batch)
-        sync_log_progress(log, "loading")
-        say("loading")
-        ledger_commit(company=company, batch=batch, parsed=parsed, full=full)
-        say("summarizing")
-        parsed.counts["summary"] = summaries_refresh(
-            company=company, today=company_today(company), first_sync=first_sync
-        )
-    except Exception as exc:  # noqa: BLE001 — recorded in the SyncLog, then re-raised
-        logger.exception("sync of %s failed", company)
-        sync_log_finish(log, parsed, error=f"{type(exc).__name__}: {exc}")
-        raise
-    return sync_log_finish(log, parsed)

@@ -53,8 +53,6 @@ class Command(BaseCommand):
 
 
 def _today(company: Company | None) -> date:
-    from ar_dashboard.filters import company_today
-
     if company is not None:
-        return company_today(company)
+        return company.local_today()
     return date.today()  # noqa: DTZ011 — UTC machine date for a company not created yet

@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from ar_dashboard import selectors
 from ar_dashboard.models import Company, SyncLog
 from ar_dashboard.money import money_display
-from ar_dashboard.services.sync import company_for_connection, company_today
+from ar_dashboard.services.sync import company_for_connection
 from etl.definitions import defs
 from etl.resources import UnifiedResource
 from etl.schedules import JOB_NAME, sync_run_config
@@ -133,7 +133,7 @@ def _counts_line(counts: dict) -> str:
 
 
 def _ar_line(company: Company) -> str:
-    today = company_today(company)
+    today = company.local_today()
     totals = []
     for currency in selectors.currencies_in_use(company=company):
         filters = selectors.ARFilters(as_of=today, today=today, currency=currency)
