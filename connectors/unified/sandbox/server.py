@@ -1,0 +1,205 @@
+"""The HTTP server: routing, bearer auth, JSON answers and injected faults."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from connectors.unified.sandbox.query import ApiError, parse_list_query
+from connectors.unified.sandbox.store import ROUTES, SandboxData
+
+logger = logging.getLogger(__name__)
+
+
+_BAD_AMOUNT, _BAD_DATE = "not-a-number", "31/02/2024"
+# What a record listed in Faults.malformed_ids looks like on the wire: one amount and one date
+# a loader must reject (contacts carry no amount, so their currency is broken instead).
+CORRUPTIONS = {
+    "contact": {"currency": "not-a-currency", "created_at": _BAD_DATE},
+    "invoice": {"total_amount": _BAD_AMOUNT, "posted_at": _BAD_DATE},
+    "creditmemo": {"total_amount": _BAD_AMOUNT, "posted_at": _BAD_DATE},
+    "transaction": {"total_amount": _BAD_AMOUNT, "transaction_at": _BAD_DATE},
+    "payment": {"total_amount": _BAD_AMOUNT, "paid_at": _BAD_DATE},
+}
+
+
+@dataclass
+class Faults:
+    """Misbehaviour to inject; fields may be changed while the server runs."""
+
+    rate_limit_every: int = 0  # every Nth request answers 429 with Retry-After: retry_after
+    retry_after: float = 1.0
+    server_errors: int = 0  # the next N requests answer 500
+    delay: float = 0.0  # seconds before each answer
+    malformed_ids: set[str] = field(default_factory=set)  # served with CORRUPTIONS applied
+
+
+def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> tuple:
+    body = json.dumps(payload).encode("utf-8")
+    return status, {"Content-Type": "application/json", **(headers or {})}, body
+
+
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> tuple:
+    return _json(status, {"error": message, "status": status}, headers)
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gave up (timeout test, Ctrl-C) is normal here, not a traceback.
+        logger.debug("sandbox: connection from %s ended abnormally", client_address, exc_info=True)
+
+
+class SandboxServer:
+    """The sandbox on a loopback port in a background thread; `port=0` picks a free one."""
+
+    def __init__(
+        self,
+        data: SandboxData,
+        *,
+        api_key: str = "sandbox-key",
+        connection_ids: set[str] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: Faults | None = None,
+    ) -> None:
+        self.data = data
+        self.api_key = api_key
+        self.connection_ids = set(connection_ids) if connection_ids is not None else {"demo"}
+        self.host, self.port = host, port
+        self.faults = faults or Faults()
+        self.request_log: list[tuple[str, str, dict[str, str], int]] = []
+        self._lock = threading.Lock()
+        self._requests = 0
+        self._stopping = threading.Event()
+        self._httpd: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        if self._httpd is None:
+            raise RuntimeError("SandboxServer is not started")
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> SandboxServer:
+        self._stopping.clear()
+        self._httpd = _HTTPServer((self.host, self.port), _handler_for(self))
+        self._thread = threading.Thread(
+            # A short poll keeps stop() fast: shutdown() waits for the loop to notice.
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="unified-sandbox",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is None:
+            return
+        self._stopping.set()  # cuts injected delays short
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        if self._thread is not None:
+            self._thread.join()
+        self._httpd = self._thread = None
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def respond(self, method: str, target: str, authorization: str | None) -> tuple:
+        """(status, headers, body) for one request; logged in `request_log`."""
+        parts = urlsplit(target)
+        query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+        if self.faults.delay > 0:
+            self._stopping.wait(self.faults.delay)
+        try:
+            answer = self._answer(method, parts.path, query, authorization)
+        except ApiError as exc:
+            answer = _error(exc.status, exc.message)
+        with self._lock:
+            self.request_log.append((method, parts.path, query, answer[0]))
+        return answer
+
+    def _answer(self, method: str, path: str, query: dict, authorization: str | None) -> tuple:
+        if not self._authorized(authorization):
+            raise ApiError(401, "invalid or missing API token in the Authorization header")
+        injected = self._injected_fault()
+        if injected is not None:
+            return injected
+        if method != "GET":
+            raise ApiError(405, f"{method} is not supported by the sandbox")
+        segments = [unquote(s) for s in path.strip("/").split("/")]
+        if len(segments) not in (3, 4) or (segments[0], segments[2]) not in ROUTES:
+            raise ApiError(404, f"no route for GET {path}")
+        if segments[1] not in self.connection_ids:
+            raise ApiError(404, f"connection {segments[1]!r} not found")
+        object_type = ROUTES[(segments[0], segments[2])]
+        if len(segments) == 4:
+            record = self.data.get(object_type, segments[3])
+            if record is None:
+                raise ApiError(404, f"{object_type} {segments[3]!r} not found")
+            return _json(200, self._served(object_type, record))
+        page, total = self.data.select(object_type, parse_list_query(query))
+        served = [self._served(object_type, record) for record in page]
+        return _json(200, served, {"X-Total-Count": str(total)})
+
+    def _authorized(self, authorization: str | None) -> bool:
+        token = (authorization or "").strip()
+        if token[:7].lower() == "bearer ":
+            token = token[7:].strip()
+        return bool(token) and hmac.compare_digest(token.encode(), self.api_key.encode())
+
+    def _injected_fault(self) -> tuple | None:
+        with self._lock:
+            self._requests += 1
+            faults = self.faults
+            if faults.server_errors > 0:
+                faults.server_errors -= 1
+                return _error(500, "injected server error")
+            if faults.rate_limit_every > 0 and self._requests % faults.rate_limit_every == 0:
+                headers = {"Retry-After": f"{faults.retry_after:g}"}
+                return _error(429, "rate limit exceeded (injected)", headers)
+        return None
+
+    def _served(self, object_type: str, record: dict) -> dict:
+        if str(record.get("id")) in self.faults.malformed_ids:
+            return {**record, **CORRUPTIONS[object_type]}
+        return record
+
+
+def _handler_for(sandbox: SandboxServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "UnifiedSandbox/1.0"
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length:
+                self.rfile.read(length)  # drain a request body we do not use
+            status, headers, body = sandbox.respond(
+                self.command, self.path, self.headers.get("Authorization")
+            )
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            logger.debug("sandbox %s " + format, self.address_string(), *args)
+
+    return Handler
