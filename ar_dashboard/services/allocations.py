@@ -67,7 +67,9 @@ def allocations_rebuild(
         | {a.target_id for p in payments for a in p.allocations},
     )
     stated = [a for d in documents for a in d.allocations]
-    payment_info = _payment_dates(company, {a.ref for a in stated if a.ref.startswith("pay:")})
+    # Stored payments (pk, date) for every payment ref the batch mentions, from either side.
+    payment_refs = {a.ref for a in stated if a.ref.startswith("pay:")}
+    payment_info = _payment_dates(company, payment_refs | {f"pay:{p.id}" for p in payments})
     rows: dict[tuple[int, str], Allocation] = {}
 
     def add(target_id: str, ref: str, amount: Decimal, on: date, kind: str, sign=None):

@@ -309,3 +309,20 @@ def test_currency_falls_back_to_the_contact_then_the_company(company_a):
     i2 = Invoice.objects.get(external_id="i2")
     assert i2.currency == "USD"
     assert i2.warnings == ["currency missing: USD (company home currency) used"]
+
+
+def test_a_payment_arriving_in_a_later_sync_is_linked_to_its_allocation(company_a):
+    load(company_a, contacts=[contact("c1")], invoices=[invoice("i1", total=100)])
+    payment = {
+        "id": "p7",
+        "contact_id": "c1",
+        "total_amount": 100,
+        "currency": "USD",
+        "paid_at": "2026-03-02T15:00:00Z",
+        "status": "SUCCEEDED",
+        "allocations": [{"object_type": "INVOICE", "object_id": "i1", "amount": 100}],
+    }
+    load(company_a, payments=[payment])
+    allocation = Allocation.objects.get(document__external_id="i1")
+    assert allocation.payment == Payment.objects.get(external_id="p7")
+    assert (allocation.amount, allocation.allocated_on) == (D("100"), date(2026, 3, 2))
