@@ -8,7 +8,7 @@ PORT ?= 8000
 # Local commands (run, test, demo) default to development mode; production sets DEBUG=false.
 export DEBUG ?= true
 
-.PHONY: run test install migrate demo serve lint format lock dagster sandbox clean
+.PHONY: run test install browser migrate demo lint format lock dagster sandbox clean
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,15 @@ demo: migrate
 run: demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: install
+## Browser tests drive Debian's Chromium; install it when missing and we may (root + apt).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium not found: browser tests will be skipped"; fi; }
+
+test: install browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
