@@ -21,6 +21,7 @@ ISO_CURRENCIES = frozenset(c for c in list_currencies() if c.isalpha() and len(c
 # ISO 4217 "no currency"/testing codes that Babel lists but no ledger bills in.
 ISO_CURRENCIES -= {"XXX", "XTS"}
 MONEY_PLACES = Decimal("0.0001")
+FLOAT_NOISE = Decimal("1e-12")
 # The Unified.to objects a sync reads, in load order (contacts before the documents naming them).
 SYNC_OBJECTS = ("contacts", "invoices", "creditmemos", "payments")
 
@@ -43,9 +44,15 @@ def _money(raw: dict, key: str, *, required: bool) -> Decimal | None:
         raise RecordError(f"{key}={value!r} is not a number") from exc
     if not amount.is_finite():
         raise RecordError(f"{key}={value!r} is not a finite number")
-    if amount != amount.quantize(MONEY_PLACES):
+    rounded = amount.quantize(MONEY_PLACES)
+    if rounded == amount:
+        return amount
+    # JSON numbers may come from binary floats (1049.9900000000002 for 1049.99): noise at the
+    # 16th significant digit is the float's, not the ledger's, and rounds away. Real precision
+    # beyond 4 places (a tenth of the smallest minor unit in use) is refused.
+    if abs(amount - rounded) > FLOAT_NOISE * max(1, abs(amount)):
         raise RecordError(f"{key}={value!r} has more than 4 decimal places")
-    return amount
+    return rounded
 
 
 def _datetime(raw: dict, key: str) -> datetime | None:
