@@ -24,7 +24,6 @@ from dagster import (
     multi_asset,
 )
 
-from connectors.unified.records import SYNC_OBJECTS
 from etl.resources import DjangoResource, UnifiedResource
 
 if TYPE_CHECKING:
@@ -32,7 +31,6 @@ if TYPE_CHECKING:
     from ar_dashboard.services.ledger_load import ExtractBatch
 
 GROUP = "ar_sync"
-OBJECTS = SYNC_OBJECTS
 
 
 class SyncConfig(Config):

@@ -20,7 +20,6 @@ from ar_dashboard import aging
 from ar_dashboard.models import Company, Customer, Invoice, Payment
 from ar_dashboard.services.allocations import allocations_rebuild
 from connectors.unified.records import (
-    SYNC_OBJECTS,
     ContactRecord,
     DocumentRecord,
     PaymentRecord,
@@ -32,7 +31,6 @@ from connectors.unified.records import (
 
 logger = logging.getLogger(__name__)
 BATCH = 500
-OBJECTS = SYNC_OBJECTS
 
 
 @dataclass

@@ -40,7 +40,7 @@ def ar_summary_rebuild(*, company: Company, as_of: date, today: date) -> int:
                     overdue=row["overdue"],
                     open_documents=row["invoice_count"],
                     oldest_days_past_due=selectors.customer_days_past_due(row, filters),
-                    **{f"bucket_{i}": row.get(f"bucket_{i}", 0) for i in range(6)},
+                    **{f"bucket_{i}": row.get(f"bucket_{i}", 0) for i in range(aging.MAX_BUCKETS)},
                 )
             )
     ARSummary.objects.bulk_create(rows, batch_size=500)

@@ -2,6 +2,7 @@
 
 The Dagster assets (etl/assets.py) call these steps, one per asset; `sync_ar` runs that same
 job in-process, so there is one orchestration, Dagster's.
+
 The load (ledger + watermarks) is one transaction: a failure anywhere leaves yesterday's ledger
 and cursors untouched, and the SyncLog (written outside that transaction) says why.
 """
@@ -17,7 +18,6 @@ from django.utils import timezone
 
 from ar_dashboard.models import Company, SyncCursor, SyncLog
 from ar_dashboard.services.ledger_load import (
-    OBJECTS,
     ExtractBatch,
     ParsedBatch,
     ledger_load,
@@ -28,7 +28,7 @@ from ar_dashboard.services.summaries import (
     ar_summary_rebuild,
 )
 from connectors.unified.client import UnifiedClient
-from connectors.unified.records import RecordError, parse_timestamp
+from connectors.unified.records import SYNC_OBJECTS, RecordError, parse_timestamp
 
 logger = logging.getLogger(__name__)
 MAX_LOGGED_ITEMS = 1000  # rejected / warning entries kept per sync log
@@ -86,11 +86,11 @@ def sync_log_finish(log: SyncLog, parsed: ParsedBatch | None = None, error: str 
 def cursors_for(company: Company, *, full: bool) -> dict[str, datetime | None]:
     """The `updated_gte` to ask each object from; None for a full sync or a first one."""
     if full:
-        return dict.fromkeys(OBJECTS)
+        return dict.fromkeys(SYNC_OBJECTS)
     stored = dict(
         SyncCursor.objects.filter(company=company).values_list("object_type", "updated_gte")
     )
-    return {obj: stored.get(obj) for obj in OBJECTS}
+    return {obj: stored.get(obj) for obj in SYNC_OBJECTS}
 
 
 def extract_object(
@@ -122,7 +122,7 @@ def _max_updated(raws: list) -> datetime | None:
 
 def cursors_advance(company: Company, batch: ExtractBatch) -> None:
     """Move each watermark to the newest `updated_at` seen (re-read inclusively next time)."""
-    for obj in OBJECTS:
+    for obj in SYNC_OBJECTS:
         latest = _max_updated(getattr(batch, obj))
         if latest is None:
             continue
