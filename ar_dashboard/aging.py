@@ -15,6 +15,8 @@ from decimal import Decimal
 
 DEFAULT_EDGES: tuple[int, ...] = (30, 60, 90, 120)
 MAX_BUCKETS = 6  # Current + up to five past-due periods (what ARSummary/ARSnapshot store).
+# Ten years: a longer period means nothing to a collector, and date arithmetic stays in range.
+MAX_EDGE_DAYS = 3650
 UNKNOWN_CUSTOMER_LABEL = "Unknown customer"
 
 # Documents in these states never count, at any date (QuickBooks: voided; Unified: DRAFT/DELETED).
@@ -96,6 +98,8 @@ class AgingScheme:
             raise ValueError(f"an aging scheme needs 1 to {MAX_BUCKETS - 1} period edges")
         if any(not isinstance(e, int) or isinstance(e, bool) or e < 1 for e in edges):
             raise ValueError("aging period edges must be positive whole days")
+        if any(e > MAX_EDGE_DAYS for e in edges):
+            raise ValueError(f"aging period edges must be at most {MAX_EDGE_DAYS} days")
         if any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
             raise ValueError("aging period edges must be strictly increasing")
         buckets = [Bucket(0, "current", "Current", None, 0)]

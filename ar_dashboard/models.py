@@ -6,7 +6,7 @@ plain SUM over open documents is the receivable.
 """
 
 from datetime import date
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,6 +25,19 @@ def validate_aging_edges(value: object) -> None:
         raise ValidationError(str(exc)) from exc
 
 
+def validate_timezone(value: object) -> None:
+    """An IANA zone name the server knows; anything else would break every page's 'today'."""
+    if not isinstance(value, str) or value not in available_timezones():
+        raise ValidationError(f"{value!r} is not an IANA time zone such as Europe/Paris")
+
+
+def validate_currency(value: object) -> None:
+    from babel.numbers import list_currencies
+
+    if not isinstance(value, str) or value not in list_currencies():
+        raise ValidationError(f"{value!r} is not an ISO 4217 currency code")
+
+
 def default_aging_edges() -> list[int]:
     return list(aging.DEFAULT_EDGES)
 
@@ -33,9 +46,12 @@ class Company(models.Model):
     """One QuickBooks realm, reached through one Unified.to connection."""
 
     name = models.CharField(max_length=200)
-    home_currency = models.CharField(max_length=3, default="USD")
+    home_currency = models.CharField(max_length=3, default="USD", validators=[validate_currency])
     timezone = models.CharField(
-        max_length=64, default="UTC", help_text="IANA zone that decides what 'today' is."
+        max_length=64,
+        default="UTC",
+        validators=[validate_timezone],
+        help_text="IANA zone that decides what 'today' is.",
     )
     unified_connection_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
     aging_edges = models.JSONField(
@@ -119,12 +135,23 @@ class Invoice(models.Model):
     class DocType(models.TextChoices):
         INVOICE = "INVOICE", "Invoice"
         CREDITMEMO = "CREDITMEMO", "Credit memo"
+        # The part of a customer payment applied to no document: unapplied credit in AR,
+        # aged by the payment date (services/allocations.py keeps it; external id "pmt:<id>").
+        PAYMENT = "PAYMENT", "Unapplied payment"
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="invoices")
     customer = models.ForeignKey(
         Customer, on_delete=models.SET_NULL, null=True, blank=True, related_name="invoices"
     )
-    external_id = models.CharField(max_length=100)
+    payment = models.OneToOneField(
+        "Payment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="unapplied",
+        help_text="For an unapplied-payment document: the payment it stands for.",
+    )
+    external_id = models.CharField(max_length=110)
     external_contact_id = models.CharField(
         max_length=100, blank=True, help_text="Source contact id, kept when it is unknown."
     )
@@ -190,17 +217,29 @@ class Payment(models.Model):
 
 
 class Allocation(models.Model):
-    """A dated change to one document's balance: a payment, a credit applied, or implied.
+    """One dated line of money moving onto a document, as one record of the source stated it.
 
     `amount` is signed so that balance(as_of) = document.balance + Σ amount dated after as_of:
-    positive on an invoice (a payment reduced it), negative on a credit memo (its credit was
-    used). `implied` rows stand for a paid part the source gave without dated allocations.
+    positive on an invoice (a payment reduced it), negative on a credit memo or an unapplied
+    payment (its credit was used). `implied` rows stand for a paid part the source gave
+    without dated allocations.
+
+    The same application can be stated by both sides (the payment's `allocations[]` and the
+    invoice's `payments[]`; the memo's `applications[]` and a payment's CREDITMEMO line): each
+    statement is kept as its own rows, and for every (source, target) pair only the rows of
+    the most authoritative statement are `effective` (lowest `rank`). Reads sum effective rows
+    only, so nothing is counted twice and a withdrawn statement falls back to the other side.
     """
 
     class Kind(models.TextChoices):
         PAYMENT = "payment", "Payment"
         CREDIT = "credit", "Credit applied"
         IMPLIED = "implied", "Paid (undated in source)"
+
+    class Rank(models.IntegerChoices):
+        SOURCE = 0, "Stated by the source (payment or credit memo)"
+        CARRIER = 1, "Stated by a payment carrying a credit memo line"
+        TARGET = 2, "Stated by the receiving document"
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="allocations")
     document = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="allocations")
@@ -209,19 +248,37 @@ class Allocation(models.Model):
     )
     kind = models.CharField(max_length=10, choices=Kind.choices)
     ref = models.CharField(
-        max_length=120, help_text="Source of the money: pay:<payment>, cm:<memo>, app:<invoice>."
+        max_length=110, help_text="Source of the money: pay:<payment>, cm:<memo>, or implied."
     )
+    target = models.CharField(
+        max_length=110, blank=True, help_text="External id of the document the money went to."
+    )
+    stated_by = models.CharField(
+        max_length=110,
+        default="implied",
+        help_text="The record that stated this line: pay:, cm:, doc:, implied.",
+    )
+    line = models.PositiveIntegerField(
+        default=0, help_text="Ordinal among the statement's lines with the same pair and date."
+    )
+    rank = models.PositiveSmallIntegerField(choices=Rank.choices, default=Rank.SOURCE)
+    effective = models.BooleanField(default=True)
     amount = models.DecimalField(**MONEY)
     allocated_on = models.DateField()
 
     class Meta:
         ordering = ["allocated_on", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["document", "ref"], name="allocation_document_ref")
+            models.UniqueConstraint(
+                fields=["document", "ref", "target", "stated_by", "allocated_on", "line"],
+                name="allocation_statement_line",
+            )
         ]
         indexes = [
             models.Index(fields=["document", "allocated_on"], name="allocation_doc_date"),
-            models.Index(fields=["company", "ref"], name="allocation_company_ref"),
+            models.Index(fields=["company", "ref", "target"], name="allocation_company_pair"),
+            models.Index(fields=["company", "target"], name="allocation_company_target"),
+            models.Index(fields=["company", "stated_by"], name="allocation_company_stated"),
             # "Is any allocation dated after as_of?" decides the fast path.
             models.Index(fields=["company", "allocated_on"], name="allocation_company_date"),
         ]
@@ -322,9 +379,22 @@ class SyncLog(models.Model):
     warnings = models.JSONField(default=list, blank=True)
     error = models.TextField(blank=True)
     run_id = models.CharField(max_length=64, blank=True, help_text="Dagster run id, if any.")
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="Last sign of life of the running sync (its lease)."
+    )
 
     class Meta:
         ordering = ["-requested_at", "-id"]
+        constraints = [
+            # One running and one queued sync per company, enforced by both databases: the
+            # lock that keeps two syncs apart and makes a burst of webhooks queue one sync.
+            models.UniqueConstraint(
+                fields=["company"], condition=models.Q(status="running"), name="synclog_one_running"
+            ),
+            models.UniqueConstraint(
+                fields=["company"], condition=models.Q(status="queued"), name="synclog_one_queued"
+            ),
+        ]
         indexes = [
             models.Index(fields=["company", "-requested_at"], name="synclog_company_requested"),
             models.Index(fields=["status"], name="synclog_status"),
