@@ -201,6 +201,12 @@ UNIFIED_BASE_URL = env.str("UNIFIED_BASE_URL", default="https://api.unified.to")
 UNIFIED_WEBHOOK_SECRET = env.str("UNIFIED_WEBHOOK_SECRET", default="")
 UNIFIED_TIMEOUT_SECONDS = env.float("UNIFIED_TIMEOUT_SECONDS", default=30.0)
 UNIFIED_MAX_RETRIES = _int("UNIFIED_MAX_RETRIES", 5)
+UNIFIED_MAX_RATE_LIMIT_RETRIES = _int("UNIFIED_MAX_RATE_LIMIT_RETRIES", 10)
+# An incremental sync re-reads this many seconds before its watermark: a record edited while
+# the previous sync paged can slip behind the offset, and its updated_at behind the cursor.
+UNIFIED_CURSOR_OVERLAP_SECONDS = _int("UNIFIED_CURSOR_OVERLAP_SECONDS", 300)
+if UNIFIED_CURSOR_OVERLAP_SECONDS < 0:
+    raise ImproperlyConfigured("UNIFIED_CURSOR_OVERLAP_SECONDS cannot be negative")
 UNIFIED_PAGE_SIZE = _int("UNIFIED_PAGE_SIZE", 100)
 DAGSTER_URL = env.str("DAGSTER_URL", default="http://127.0.0.1:3000")
 PIPELINE_TIMEZONE = env.str("PIPELINE_TIMEZONE", default=TIME_ZONE)

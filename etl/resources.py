@@ -69,6 +69,7 @@ class UnifiedResource(ConfigurableResource):
     base_url: str | None = None
     timeout: float | None = None
     max_retries: int | None = None
+    max_rate_limit_retries: int | None = None
     page_size: int | None = None
     backoff_base: float = 0.5
     backoff_max: float = 30.0
@@ -86,6 +87,11 @@ class UnifiedResource(ConfigurableResource):
             timeout=self.timeout if self.timeout is not None else settings.UNIFIED_TIMEOUT_SECONDS,
             max_retries=(
                 self.max_retries if self.max_retries is not None else settings.UNIFIED_MAX_RETRIES
+            ),
+            max_rate_limit_retries=(
+                self.max_rate_limit_retries
+                if self.max_rate_limit_retries is not None
+                else settings.UNIFIED_MAX_RATE_LIMIT_RETRIES
             ),
             page_size=self.page_size or settings.UNIFIED_PAGE_SIZE,
             backoff_base=self.backoff_base,

@@ -84,13 +84,25 @@ def sync_log_finish(log: SyncLog, parsed: ParsedBatch | None = None, error: str 
 
 
 def cursors_for(company: Company, *, full: bool) -> dict[str, datetime | None]:
-    """The `updated_gte` to ask each object from; None for a full sync or a first one."""
+    """The `updated_gte` to ask each object from; None for a full sync or a first one.
+
+    That is the stored watermark less UNIFIED_CURSOR_OVERLAP_SECONDS: a record edited while the
+    last sync paged can shift another behind the offset, unseen, with an `updated_at` older
+    than the newest one seen. Re-reading the window is harmless, the load being idempotent.
+    """
+    from datetime import timedelta
+
+    from django.conf import settings
+
     if full:
         return dict.fromkeys(SYNC_OBJECTS)
+    overlap = timedelta(seconds=settings.UNIFIED_CURSOR_OVERLAP_SECONDS)
     stored = dict(
         SyncCursor.objects.filter(company=company).values_list("object_type", "updated_gte")
     )
-    return {obj: stored.get(obj) for obj in SYNC_OBJECTS}
+    return {
+        obj: stored[obj] - overlap if stored.get(obj) is not None else None for obj in SYNC_OBJECTS
+    }
 
 
 def extract_object(

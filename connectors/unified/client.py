@@ -1,11 +1,15 @@
 """HTTP client for the Unified.to accounting and payment APIs (sync httpx).
 
 It pages through list endpoints with integer `limit`/`offset`, sorted by `updated_at` ascending,
-optionally from an `updated_gte` cursor, retries what is worth retrying (429 honouring
-`Retry-After`, 500/502/503/504, connection errors and timeouts) with exponential backoff and full
-jitter, and yields each record as the raw dict Unified.to sent: parsing and validation happen in
-`connectors.unified.records`, so one bad record is rejected with a reason instead of failing the
-page.
+optionally from an `updated_gte` cursor, until a page comes back **empty**: a short page is not
+the end, because servers and proxies clamp page sizes and records get filtered out upstream, so
+`offset` advances by the number of records the server actually returned. It retries what is
+worth retrying with exponential backoff and full jitter, on two separate budgets per request:
+429 (honouring `Retry-After`) on `max_rate_limit_retries`, and 500/502/503/504, connection
+errors and timeouts on `max_retries`, so a busy but healthy API does not use up the allowance
+for a failing one. It yields each record as the raw dict Unified.to sent: parsing and validation
+happen in `connectors.unified.records`, so one bad record is rejected with a reason instead of
+failing the page.
 
 Why not the official `unified-python-sdk` (0.61.5, checked against its source and a probe run):
 its list models type `limit` and `offset` as float, so it sends `limit=100.0&offset=0.0`; it
@@ -38,8 +42,8 @@ REGIONS = {
     "eu": "https://api-eu.unified.to",
     "au": "https://api-au.unified.to",
 }
-# Unified.to documents 100 as the most records a page can hold; asking for more would make the
-# server clamp the page and the short-page end test stop early, silently losing records.
+# Unified.to documents 100 as the most records a page can hold. Asking for more would only be
+# clamped (paging still ends on an empty page, so nothing is lost), but it never buys anything.
 MAX_PAGE_SIZE = 100
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Failures where the request may not have reached the server or the answer was cut off. Other
@@ -158,6 +162,7 @@ class UnifiedClient:
         timeout: float = 30.0,
         connect_timeout: float = 5.0,
         max_retries: int = 5,
+        max_rate_limit_retries: int = 10,
         backoff_base: float = 0.5,
         backoff_max: float = 30.0,
         page_size: int = MAX_PAGE_SIZE,
@@ -170,7 +175,10 @@ class UnifiedClient:
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, got {page_size}")
         self.base_url = base_url.rstrip("/")
+        if max_retries < 0 or max_rate_limit_retries < 0:
+            raise ValueError("retry budgets cannot be negative")
         self.max_retries = max_retries
+        self.max_rate_limit_retries = max_rate_limit_retries
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
         self.page_size = page_size
@@ -230,10 +238,13 @@ class UnifiedClient:
     ) -> Iterator[dict]:
         """Every record of a list endpoint, oldest update first, each id once.
 
-        `params` adds filters (`contact_id`, `type`, ...) or overrides the defaults. Ids are
-        deduplicated because not every integration honours every paging parameter; a full page
-        holding only ids already seen means `offset` is being ignored, and raises rather than
-        looping forever.
+        `params` adds filters (`contact_id`, `type`, ...) or overrides the defaults. The listing
+        ends on an empty page, never on a short one, so it costs one request more than the
+        records need. Ids are deduplicated (the first version seen is kept): a record edited
+        while we page moves to the end of an `updated_at` listing and comes round again, and
+        advancing by a page that lost a record upstream repeats one. So a page of repeats alone
+        is passed over; only a page that is the previous one again (nothing new, the same ids in
+        the same order) means `offset` is being ignored, and raises rather than looping forever.
         """
         query: dict[str, Any] = {"limit": self.page_size, "sort": "updated_at", "order": "asc"}
         if updated_gte is not None:
@@ -249,19 +260,26 @@ class UnifiedClient:
         self, path: str, query: dict[str, Any], limit: int, offset: int
     ) -> Iterator[dict]:
         seen: set[str | int] = set()
+        previous: list[dict] = []
         while True:
             page = self._get_page(path, {**query, "limit": limit, "offset": offset})
+            if not page:
+                return
             fresh = [record for record in page if _record_key(record) not in seen]
+            # Even a page of nothing but repeats is normal when many records were edited while
+            # we paged (they come round again at the end); the same page twice is not. Records
+            # without an id count as repeats when the whole page is the previous one verbatim.
+            if page == previous or (not fresh and _keys(page) == _keys(previous)):
+                raise UnifiedError(
+                    f"GET {path} at offset {offset} answered the previous page again "
+                    f"({len(page)} records already seen): the integration appears to ignore offset"
+                )
+            previous = page
             seen.update(key for record in fresh if (key := _record_key(record)) is not None)
             self.stats["records"] += len(fresh)
             yield from fresh
-            if len(page) < limit:
-                return
-            if not fresh:
-                raise UnifiedError(
-                    f"GET {path} at offset {offset} repeated a full page of records already "
-                    "seen: the integration appears to ignore offset"
-                )
+            # What the server sent, not what we asked: a server clamping pages to fewer than
+            # `limit` records would otherwise have us skip the rest of every page.
             offset += len(page)
 
     def _get_page(self, path: str, params: dict[str, Any]) -> list[dict]:
@@ -284,8 +302,12 @@ class UnifiedClient:
         return payload
 
     def _get(self, path: str, params: dict[str, Any]) -> httpx.Response:
-        """A successful response, after retrying 429, 5xx gateways and transport failures."""
-        attempt = 0
+        """A successful response, after retrying 429, 5xx gateways and transport failures.
+
+        Rate limits and failures are counted apart, each from zero for every request: a 429
+        says the server is well and busy, so it must not spend the budget meant for an outage.
+        """
+        failures = rate_limited = 0
         while True:
             self.stats["requests"] += 1
             try:
@@ -293,26 +315,32 @@ class UnifiedClient:
             except RETRY_EXCEPTIONS as exc:
                 url = f"{self.base_url}/{path.lstrip('/')}"
                 reason = f"{type(exc).__name__}: {str(exc) or 'no detail'}"
-                if attempt >= self.max_retries:
+                if failures >= self.max_retries:
                     raise UnifiedTransportError(
-                        f"GET {url} failed after {attempt} retries: {reason}"
+                        f"GET {url} failed after {failures} retries: {reason}"
                     ) from exc
-                self._pause(attempt, reason, url, self._backoff(attempt))
+                self._pause(failures, self.max_retries, reason, url, self._backoff(failures))
+                failures += 1
             except httpx.TransportError as exc:
                 raise UnifiedTransportError(f"GET {path} cannot be sent: {exc}") from exc
             else:
-                if response.status_code not in RETRY_STATUSES:
+                status = response.status_code
+                if status not in RETRY_STATUSES:
                     _raise_for_status(response)
                     return response
-                if attempt >= self.max_retries:
-                    raise _http_error(response, f"after {attempt} retries")
-                self._pause(
-                    attempt,
-                    f"HTTP {response.status_code}",
-                    str(response.url),
-                    self._delay(response, attempt),
+                attempt, budget = (
+                    (rate_limited, self.max_rate_limit_retries)
+                    if status == 429
+                    else (failures, self.max_retries)
                 )
-            attempt += 1
+                if attempt >= budget:
+                    raise _http_error(response, f"after {attempt} retries")
+                delay = self._delay(response, attempt)
+                self._pause(attempt, budget, f"HTTP {status}", str(response.url), delay)
+                if status == 429:
+                    rate_limited += 1
+                else:
+                    failures += 1
 
     def _delay(self, response: httpx.Response, attempt: int) -> float:
         """The server's Retry-After when given (capped by backoff_max), else our own backoff."""
@@ -326,15 +354,10 @@ class UnifiedClient:
         ceiling = min(self.backoff_max, self.backoff_base * (2**attempt))
         return self._rng.uniform(0, ceiling)
 
-    def _pause(self, attempt: int, reason: str, url: str, delay: float) -> None:
+    def _pause(self, attempt: int, budget: int, reason: str, url: str, delay: float) -> None:
         self.stats["retries"] += 1
         logger.warning(
-            "Unified.to GET %s: %s; retry %d/%d in %.2fs",
-            url,
-            reason,
-            attempt + 1,
-            self.max_retries,
-            delay,
+            "Unified.to GET %s: %s; retry %d/%d in %.2fs", url, reason, attempt + 1, budget, delay
         )
         self._sleep(delay)
 
@@ -343,6 +366,10 @@ def _record_key(record: dict) -> str | int | None:
     """The id to deduplicate on; a record without a usable id is always passed on."""
     record_id = record.get("id")
     return record_id if isinstance(record_id, str | int) and record_id != "" else None
+
+
+def _keys(page: list[dict]) -> list[str | int | None]:
+    return [_record_key(record) for record in page]
 
 
 def _path(api: str, connection_id: str, object_name: str) -> str:

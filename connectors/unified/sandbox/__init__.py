@@ -3,11 +3,13 @@
 Same paths, bearer auth, bare JSON arrays, `limit`/`offset` paging (max 100, `100.0` accepted as
 the official SDK sends it), inclusive `updated_gte`, `sort`/`order` with a stable id tie-break so
 paging is deterministic, `contact_id`/`type`/`invoice_id` filters, JSON errors, and switchable
-faults (429 with Retry-After, 500s, latency, corrupted records) so the client's retries and the
-loader's validation are exercised against real HTTP. The real error body shape is undocumented:
-errors here are `{"error": "...", "status": code}`. Deleted records simply disappear, as they do
-from a real list endpoint. Parameters the sandbox does not model (`fields`, `raw`, `query`,
-`org_id`, `start_gte`, `end_lt`) are ignored, as integrations that do not support them do.
+faults (429 with Retry-After, 500s, latency, corrupted or poisoned records, pages clamped below
+`limit`, pages short of a record filtered out upstream, records edited while a listing is paged)
+so the client's paging and retries and the loader's validation are exercised against real HTTP.
+The real error body shape is undocumented: errors here are `{"error": "...", "status": code}`.
+Deleted records simply disappear, as they do from a real list endpoint. Parameters the sandbox
+does not model (`fields`, `raw`, `query`, `org_id`, `start_gte`, `end_lt`) are ignored, as
+integrations that do not support them do.
 Stdlib only: it must start without Django.
 
 Split by concern: `timestamps` (ISO-8601 in and out), `store` (the served records), `query`
@@ -22,10 +24,11 @@ from connectors.unified.sandbox.query import (
     SORT_FIELDS,
     ApiError,
     ListQuery,
+    matching_records,
     parse_list_query,
     select_records,
 )
-from connectors.unified.sandbox.server import CORRUPTIONS, Faults, SandboxServer
+from connectors.unified.sandbox.server import CORRUPTIONS, Faults, PagingEdit, SandboxServer
 from connectors.unified.sandbox.store import OBJECT_TYPES, ROUTES, SandboxData
 from connectors.unified.sandbox.timestamps import iso_z, parse_iso
 
@@ -39,10 +42,12 @@ __all__ = [
     "ApiError",
     "Faults",
     "ListQuery",
+    "PagingEdit",
     "SandboxData",
     "SandboxServer",
     "iso_z",
     "main",
+    "matching_records",
     "parse_iso",
     "parse_list_query",
     "select_records",

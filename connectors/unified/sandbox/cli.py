@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import threading
 from datetime import UTC, date, datetime
 
@@ -27,7 +28,36 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--server-errors", type=int, default=0, metavar="N")
     parser.add_argument("--delay", type=float, default=0.0, metavar="S")
     parser.add_argument("--malformed", nargs="*", default=[], metavar="ID")
+    parser.add_argument(
+        "--poison",
+        action="append",
+        default=[],
+        type=_poison,
+        metavar="ID=JSON",
+        help="serve these fields for a record, e.g. inv_000042='{\"total_amount\": 1e30}'",
+    )
+    parser.add_argument("--page-cap", type=int, default=0, metavar="N", help="records per page")
+    parser.add_argument(
+        "--short-page-at",
+        nargs="*",
+        type=int,
+        default=[],
+        metavar="OFFSET",
+        help="pages at these offsets lose their last record upstream",
+    )
     return parser
+
+
+def _poison(text: str) -> tuple[str, dict]:
+    """`ID=JSON object` from the command line, or an argparse error naming what is wrong."""
+    record_id, sep, fields = text.partition("=")
+    try:
+        overrides = json.loads(fields) if sep else None
+    except ValueError:
+        overrides = None
+    if not record_id or not isinstance(overrides, dict):
+        raise argparse.ArgumentTypeError(f"{text!r} is not ID={{JSON object}}")
+    return record_id, overrides
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,6 +71,9 @@ def main(argv: list[str] | None = None) -> int:
         server_errors=args.server_errors,
         delay=args.delay,
         malformed_ids=set(args.malformed),
+        poison=dict(args.poison),
+        page_cap=args.page_cap,
+        short_page_at=set(args.short_page_at),
     )
     data = SandboxData.from_demo(today=today, seed=args.seed, dirty=args.dirty)
     server = SandboxServer(

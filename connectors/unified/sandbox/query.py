@@ -101,8 +101,13 @@ def _sort_key(sort: str):
     return key
 
 
-def select_records(records: list[dict], query: ListQuery) -> tuple[list[dict], int]:
-    """The requested page and the total matching count (for X-Total-Count)."""
+def listing_key(query: ListQuery) -> tuple:
+    """What a listing's matching records depend on: everything but `limit` and `offset`."""
+    return (query.filters, query.updated_gte, query.sort, query.descending)
+
+
+def matching_records(records: list[dict], query: ListQuery) -> list[dict]:
+    """Every record the listing matches, in its order (the same for each page of it)."""
     selected = [r for r in records if all(_matches(r, n, v) for n, v in query.filters)]
     if query.updated_gte is not None:
         gte = query.updated_gte
@@ -111,4 +116,10 @@ def select_records(records: list[dict], query: ListQuery) -> tuple[list[dict], i
         selected.sort(key=_sort_key(query.sort), reverse=query.descending)
     elif query.descending:
         selected.reverse()
+    return selected
+
+
+def select_records(records: list[dict], query: ListQuery) -> tuple[list[dict], int]:
+    """The requested page and the total matching count (for X-Total-Count)."""
+    selected = matching_records(records, query)
     return selected[query.offset : query.offset + query.limit], len(selected)

@@ -6,12 +6,13 @@ import hmac
 import json
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from connectors.unified.sandbox.query import ApiError, parse_list_query
+from connectors.unified.sandbox.query import ApiError, ListQuery, listing_key, parse_list_query
 from connectors.unified.sandbox.store import ROUTES, SandboxData
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,24 @@ CORRUPTIONS = {
 
 
 @dataclass
+class PagingEdit:
+    """An upstream edit landing while a listing is paged, as a busy QuickBooks file has them.
+
+    Right after the list page of `object_type` at `after_offset` is served, the record gets
+    `changes` and a new `updated_at` (default: the clock, i.e. "now"), once. Sorted by
+    `updated_at`, it leaves its place for the end of the listing: the records behind it shift
+    one place towards the start, so the one at the page boundary slips behind the offset.
+    """
+
+    object_type: str
+    object_id: str
+    after_offset: int
+    updated_at: datetime | None = None
+    changes: dict[str, Any] = field(default_factory=dict)
+    fired: bool = False
+
+
+@dataclass
 class Faults:
     """Misbehaviour to inject; fields may be changed while the server runs."""
 
@@ -38,6 +57,13 @@ class Faults:
     server_errors: int = 0  # the next N requests answer 500
     delay: float = 0.0  # seconds before each answer
     malformed_ids: set[str] = field(default_factory=set)  # served with CORRUPTIONS applied
+    # id -> fields served in place of the stored ones (1e30 amounts, year-0001 dates, long ids).
+    poison: dict[str, dict[str, Any]] = field(default_factory=dict)
+    page_cap: int = 0  # a list page holds at most N records whatever `limit` asks (0: no cap)
+    # Offsets whose page loses its last record upstream: that record is served on no page of
+    # the listing (until it is listed again from offset 0), but later pages still come.
+    short_page_at: set[int] = field(default_factory=set)
+    edit_during_paging: PagingEdit | None = None
 
 
 def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> tuple:
@@ -78,6 +104,8 @@ class SandboxServer:
         self.request_log: list[tuple[str, str, dict[str, str], int]] = []
         self._lock = threading.Lock()
         self._requests = 0
+        # Per listing (object type and query but for paging): the ids filtered out "upstream".
+        self._filtered: dict[tuple, set[str]] = {}
         self._stopping = threading.Event()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -151,9 +179,40 @@ class SandboxServer:
             if record is None:
                 raise ApiError(404, f"{object_type} {segments[3]!r} not found")
             return _json(200, self._served(object_type, record))
-        page, total = self.data.select(object_type, parse_list_query(query))
+        page, total = self._list_page(object_type, parse_list_query(query))
         served = [self._served(object_type, record) for record in page]
         return _json(200, served, {"X-Total-Count": str(total)})
+
+    def _list_page(self, object_type: str, query: ListQuery) -> tuple[list[dict], int]:
+        """One page with the paging faults applied: a clamp, records filtered, edits landing."""
+        faults = self.faults
+        if faults.page_cap > 0:
+            query = replace(query, limit=min(query.limit, faults.page_cap))
+        page, total = self.data.select(object_type, query)
+        key = (object_type, listing_key(query))
+        with self._lock:
+            # Offsets count the upstream's own rows, as a proxy filtering its pages sees them.
+            if query.offset == 0:
+                self._filtered.pop(key, None)
+            if query.offset in faults.short_page_at and page:
+                self._filtered.setdefault(key, set()).add(str(page[-1].get("id")))
+            filtered = self._filtered.get(key, set())
+            page = [record for record in page if str(record.get("id")) not in filtered]
+            edit = self._due_edit(object_type, query.offset)
+        if edit is not None:
+            moment = edit.updated_at or datetime.now(UTC)
+            self.data.update(edit.object_type, edit.object_id, edit.changes, updated_at=moment)
+        return page, total
+
+    def _due_edit(self, object_type: str, offset: int) -> PagingEdit | None:
+        """The paging edit to make after this page, marked fired; call with the lock held."""
+        edit = self.faults.edit_during_paging
+        if edit is None or edit.fired:
+            return None
+        if edit.object_type != object_type or edit.after_offset != offset:
+            return None
+        edit.fired = True
+        return edit
 
     def _authorized(self, authorization: str | None) -> bool:
         token = (authorization or "").strip()
@@ -174,9 +233,10 @@ class SandboxServer:
         return None
 
     def _served(self, object_type: str, record: dict) -> dict:
-        if str(record.get("id")) in self.faults.malformed_ids:
-            return {**record, **CORRUPTIONS[object_type]}
-        return record
+        record_id = str(record.get("id"))
+        if record_id in self.faults.malformed_ids:
+            record = {**record, **CORRUPTIONS[object_type]}
+        return {**record, **self.faults.poison.get(record_id, {})}
 
 
 def _handler_for(sandbox: SandboxServer) -> type[BaseHTTPRequestHandler]:

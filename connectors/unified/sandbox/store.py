@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from connectors.unified.sandbox.query import ListQuery, select_records
+from connectors.unified.sandbox.query import ListQuery, listing_key, matching_records
 from connectors.unified.sandbox.timestamps import iso_z
 
 ROUTES = {
@@ -19,6 +19,9 @@ ROUTES = {
     ("payment", "payment"): "payment",
 }
 OBJECT_TYPES = tuple(ROUTES.values())
+# Listings whose order is kept per object type between edits: a sync pages through a handful
+# (one per filter and cursor) at once; more is a client varying its query, so start afresh.
+MAX_CACHED_LISTINGS = 32
 
 
 def _clone(value: Any) -> Any:
@@ -40,6 +43,9 @@ class SandboxData:
     ) -> None:
         self._lock = threading.RLock()
         self._objects: dict[str, dict[str, dict]] = {name: {} for name in OBJECT_TYPES}
+        # Filtered and sorted records of each listing, so paging through 1M records sorts
+        # once rather than once per page; any edit of the type drops its listings.
+        self._listings: dict[str, dict[tuple, list[dict]]] = {name: {} for name in OBJECT_TYPES}
         given = (contacts, invoices, creditmemos, transactions, payments)
         for object_type, records in zip(OBJECT_TYPES, given, strict=True):
             for record in records:
@@ -71,6 +77,7 @@ class SandboxData:
             raise ValueError(f"{object_type} record has no id: {record!r}")
         with self._lock:
             self._table(object_type)[str(record["id"])] = record
+            self._listings[object_type].clear()
 
     def records(self, object_type: str) -> list[dict]:
         """Copies of every record of the type, in insertion order."""
@@ -84,8 +91,19 @@ class SandboxData:
     def select(self, object_type: str, query: ListQuery) -> tuple[list[dict], int]:
         """Copies of one page and the matching total; only the page is copied, not the table."""
         with self._lock:
-            page, total = select_records(list(self._table(object_type).values()), query)
-            return _clone(page), total
+            matching = self.matching(object_type, query)
+            return _clone(matching[query.offset : query.offset + query.limit]), len(matching)
+
+    def matching(self, object_type: str, query: ListQuery) -> list[dict]:
+        """The listing's records in order, shared (not copied): the caller must not edit them."""
+        with self._lock:
+            table, listings = self._table(object_type), self._listings[object_type]
+            key = listing_key(query)
+            if key not in listings:
+                if len(listings) >= MAX_CACHED_LISTINGS:
+                    listings.clear()
+                listings[key] = matching_records(list(table.values()), query)
+            return listings[key]
 
     def get(self, object_type: str, object_id: str) -> dict | None:
         with self._lock:
@@ -104,9 +122,11 @@ class SandboxData:
                 raise KeyError(f"no {object_type} with id {object_id!r}")
             table[object_id].update(_clone(changes))
             table[object_id]["updated_at"] = iso_z(updated_at)
+            self._listings[object_type].clear()
             return _clone(table[object_id])
 
     def delete(self, object_type: str, object_id: str) -> None:
         with self._lock:
             if self._table(object_type).pop(object_id, None) is None:
                 raise KeyError(f"no {object_type} with id {object_id!r}")
+            self._listings[object_type].clear()

@@ -1,5 +1,8 @@
 """The Unified.to client against the sandbox over loopback HTTP: paging, cursor, retries, errors.
 
+Paging ends on an empty page only: every listing below costs one request more than its records
+need (the empty page), and a short page mid-list is passed over.
+
 Sleeping is injected (`sleep=sleeps.append`), so retry delays are asserted, never waited for.
 Shapes the sandbox cannot produce (an HTML body, an ignored offset) use httpx.MockTransport.
 """
@@ -27,7 +30,14 @@ from connectors.unified.client import (
     UnifiedTransportError,
     connection_auth_url,
 )
-from connectors.unified.sandbox import SandboxData, SandboxServer
+from connectors.unified.sandbox import (
+    Faults,
+    PagingEdit,
+    SandboxData,
+    SandboxServer,
+    iso_z,
+    parse_iso,
+)
 from connectors.unified.webhooks import (
     sign_webhook_payload,
     verify_webhook_signature,
@@ -79,15 +89,16 @@ def _ids(records) -> list[str]:
     return [record["id"] for record in records]
 
 
-def test_pages_with_int_params_until_a_short_page(sandbox, sleeps):
+def test_pages_with_int_params_until_an_empty_page(sandbox, sleeps):
     with _client(sandbox.base_url, sleeps) as client:
         records = list(client.list_invoices(CONN))
     assert _ids(records) == [f"inv-{n}" for n in range(1, 8)]
-    assert _offsets(sandbox) == [0, 2, 4, 6]
+    # 7 records by 2: the short page at 6 holds inv-7, and the empty page at 7 ends the listing.
+    assert _offsets(sandbox) == [0, 2, 4, 6, 7]
     _, path, query, _ = sandbox.request_log[0]
     assert path == INVOICE_PATH
     assert query == {"limit": "2", "offset": "0", "sort": "updated_at", "order": "asc"}
-    assert client.stats == {"requests": 4, "retries": 0, "pages": 4, "records": 7}
+    assert client.stats == {"requests": 5, "retries": 0, "pages": 5, "records": 7}
 
 
 def test_an_exact_multiple_of_the_page_size_ends_on_an_empty_page(sandbox, sleeps):
@@ -119,9 +130,12 @@ def test_each_list_method_reads_its_documented_path(sandbox, sleeps):
         filtered = client.list_objects(f"accounting/{CONN}/invoice", params={"type": "BILL"})
         assert list(filtered) == []
     paths = [path for _, path, _, _ in sandbox.request_log]
-    assert paths == [
+    assert paths == [  # one record, then the empty page that ends each listing
+        f"/accounting/{CONN}/contact",
         f"/accounting/{CONN}/contact",
         f"/accounting/{CONN}/creditmemo",
+        f"/accounting/{CONN}/creditmemo",
+        f"/payment/{CONN}/payment",
         f"/payment/{CONN}/payment",
         INVOICE_PATH,
     ]
@@ -134,18 +148,20 @@ def test_429_waits_exactly_retry_after_and_logs_each_retry(sandbox, sleeps, capl
     caplog.set_level(logging.WARNING, logger="connectors.unified.client")
     with _client(sandbox.base_url, sleeps) as client:
         assert len(list(client.list_invoices(CONN))) == 7
-    assert sleeps == [3.0, 3.0, 3.0]
-    assert client.stats["requests"] == 7
-    assert client.stats["retries"] == 3
-    assert _offsets(sandbox) == [0, 2, 4, 6]
-    assert "HTTP 429; retry 1/5 in 3.00s" in caplog.records[0].getMessage()
+    # Requests 2, 4, 6 and 8 are limited: each of the five pages (the last empty) is fetched
+    # once, after at most one wait.
+    assert sleeps == [3.0, 3.0, 3.0, 3.0]
+    assert client.stats["requests"] == 9
+    assert client.stats["retries"] == 4
+    assert _offsets(sandbox) == [0, 2, 4, 6, 7]
+    assert "HTTP 429; retry 1/10 in 3.00s" in caplog.records[0].getMessage()
 
 
-def test_retry_after_is_capped_and_429s_can_exhaust_retries(sandbox, sleeps):
+def test_retry_after_is_capped_and_429s_can_exhaust_their_retries(sandbox, sleeps):
     sandbox.faults.rate_limit_every = 1
     sandbox.faults.retry_after = 120
     with (
-        _client(sandbox.base_url, sleeps, max_retries=2, backoff_max=10) as client,
+        _client(sandbox.base_url, sleeps, max_rate_limit_retries=2, backoff_max=10) as client,
         pytest.raises(UnifiedHTTPError) as caught,
     ):
         list(client.list_invoices(CONN))
@@ -326,6 +342,208 @@ def test_ids_repeated_across_pages_are_yielded_once_and_an_ignored_offset_stops(
             list(records)
 
 
+def test_a_short_page_mid_list_is_not_the_end(sleeps):
+    pages = {
+        0: [{"id": "a"}, {"id": "b"}],
+        2: [{"id": "c"}],  # a proxy clamped it, or a record was filtered out upstream
+        3: [{"id": "d"}, {"id": "e"}],
+        5: [{"id": "e"}],  # one repeat alone (e.g. edited while we paged): passed over
+    }
+    asked: list[int] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(int(request.url.params["offset"]))
+        return httpx.Response(200, json=pages.get(asked[-1], []))
+
+    with _client("https://x.test", sleeps, transport=httpx.MockTransport(answer)) as client:
+        assert _ids(client.list_invoices(CONN)) == ["a", "b", "c", "d", "e"]
+    assert asked == [0, 2, 3, 5, 6]  # each offset moved by what came; the empty page ends it
+
+
+def _bulk_invoices(count: int) -> list[dict]:
+    """`count` invoices updated one second apart, inv-00001 the oldest."""
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    return [
+        {"id": f"inv-{n:05d}", "type": "INVOICE", "updated_at": iso_z(start + timedelta(seconds=n))}
+        for n in range(1, count + 1)
+    ]
+
+
+@pytest.fixture
+def big_sandbox():
+    with SandboxServer(
+        SandboxData(invoices=_bulk_invoices(1500)), api_key=KEY, connection_ids={CONN}
+    ) as server:
+        yield server
+
+
+def test_a_server_clamping_pages_below_the_limit_loses_nothing(big_sandbox, sleeps):
+    big_sandbox.faults.page_cap = 33  # a third of the 100 asked
+    with _client(big_sandbox.base_url, sleeps, page_size=100) as client:
+        ids = _ids(client.list_invoices(CONN))
+    assert ids == [f"inv-{n:05d}" for n in range(1, 1501)]  # all 1,500, not the first 33
+    # 1,500 = 45 pages of 33 (offsets 0 … 1,452) + 15 at 1,485; the empty page at 1,500.
+    assert _offsets(big_sandbox) == [*range(0, 1486, 33), 1500]
+    assert {query["limit"] for _, _, query, _ in big_sandbox.request_log} == {"100"}
+
+
+def test_a_page_short_of_a_record_filtered_upstream_still_reaches_later_pages(big_sandbox, sleeps):
+    big_sandbox.faults.short_page_at = {500}
+    with _client(big_sandbox.base_url, sleeps, page_size=100) as client:
+        ids = _ids(client.list_invoices(CONN))
+    # The page at 500 is rows 500-599 less its last, inv-00600, filtered out upstream (and so
+    # on every page): 99 records. Every record after it still comes.
+    assert ids == [f"inv-{n:05d}" for n in range(1, 1501) if n != 600]
+    # 500 + 99 = 599, whose window holds the filtered row again: 99 more, to 698; then 100 a
+    # page (the first a repeat) to 1,498; 2 records to 1,500, the empty page.
+    assert _offsets(big_sandbox) == [*range(0, 501, 100), 599, *range(698, 1499, 100), 1500]
+
+
+def _edited_while_paging_sandbox() -> SandboxServer:
+    """inv-1 … inv-7 updated at 10:00 … 10:06; inv-3 is edited at 10:10 after the 2nd page."""
+    start = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
+    invoices = [
+        {"id": f"inv-{n}", "updated_at": iso_z(start + timedelta(minutes=n - 1))}
+        for n in range(1, 8)
+    ]
+    edit = PagingEdit("invoice", "inv-3", after_offset=2, updated_at=start + timedelta(minutes=10))
+    return SandboxServer(
+        SandboxData(invoices=invoices),
+        api_key=KEY,
+        connection_ids={CONN},
+        faults=Faults(edit_during_paging=edit),
+    )
+
+
+@pytest.mark.django_db
+def test_a_record_an_edit_shifted_behind_the_offset_is_reread_thanks_to_the_overlap(
+    sleeps, settings
+):
+    from ar_dashboard.models import Company, SyncCursor
+    from ar_dashboard.services.sync import cursors_for
+
+    settings.UNIFIED_CURSOR_OVERLAP_SECONDS = 300
+    with _edited_while_paging_sandbox() as server, _client(server.base_url, sleeps) as client:
+        first = list(client.list_invoices(CONN))
+        # Pages [1, 2], [3, 4]; then inv-3 moves to the end, inv-5 slips to offset 3, behind
+        # us: [6, 7], [3] (a repeat, its new version passed over), [] — inv-5 is missed.
+        assert _ids(first) == ["inv-1", "inv-2", "inv-3", "inv-4", "inv-6", "inv-7"]
+        assert _offsets(server) == [0, 2, 4, 6, 7]
+        company = Company.objects.create(name="Acme", unified_connection_id=CONN)
+        newest = max(parse_iso(record["updated_at"]) for record in first)  # inv-7, 10:06
+        SyncCursor.objects.create(company=company, object_type="invoices", updated_gte=newest)
+
+        cursor = cursors_for(company, full=False)["invoices"]
+        second = {record["id"]: record for record in client.list_invoices(CONN, updated_gte=cursor)}
+
+    # From 10:06 alone only inv-7 and inv-3 would come, and inv-5 (10:04) would stay missed.
+    assert sorted(second) == ["inv-2", "inv-3", "inv-4", "inv-5", "inv-6", "inv-7"]
+    assert cursor == datetime(2024, 3, 1, 10, 1, tzinfo=UTC)  # 10:06 - 300 s
+    assert second["inv-3"]["updated_at"] == "2024-03-01T10:10:00Z"
+
+
+@pytest.mark.django_db
+def test_cursors_for_reads_the_overlap_setting_at_call_time(settings):
+    from ar_dashboard.models import Company, SyncCursor
+    from ar_dashboard.services.sync import cursors_for
+
+    company = Company.objects.create(name="Acme", unified_connection_id=CONN)
+    stored = datetime(2024, 3, 1, 10, 6, tzinfo=UTC)
+    SyncCursor.objects.create(company=company, object_type="payments", updated_gte=stored)
+    settings.UNIFIED_CURSOR_OVERLAP_SECONDS = 0
+    assert cursors_for(company, full=False)["payments"] == stored
+    settings.UNIFIED_CURSOR_OVERLAP_SECONDS = 90
+    assert cursors_for(company, full=False) == {
+        "contacts": None,  # never synced: everything
+        "invoices": None,
+        "creditmemos": None,
+        "payments": datetime(2024, 3, 1, 10, 4, 30, tzinfo=UTC),  # 10:06:00 - 90 s
+    }
+    assert set(cursors_for(company, full=True).values()) == {None}
+
+
+class _Ceiling(random.Random):
+    """Jitter that always draws its ceiling, so backoff delays are exact."""
+
+    def uniform(self, a: float, b: float) -> float:
+        return b
+
+
+def _scripted(*answers: httpx.Response) -> httpx.MockTransport:
+    """Answers in order, then empty pages."""
+    queue = list(answers)
+    return httpx.MockTransport(
+        lambda request: queue.pop(0) if queue else httpx.Response(200, json=[])
+    )
+
+
+def _limited(seconds: str | None = "2") -> httpx.Response:
+    return httpx.Response(429, headers={"Retry-After": seconds} if seconds else {})
+
+
+def test_429s_have_their_own_budget_and_wait_retry_after(sleeps):
+    transport = _scripted(*[_limited("2")] * 7)
+    with _client(
+        "https://x.test", sleeps, transport=transport, max_retries=5, max_rate_limit_retries=10
+    ) as client:
+        assert list(client.list_invoices(CONN)) == []
+    assert sleeps == [2.0] * 7  # 7 > max_retries, within max_rate_limit_retries
+    assert client.stats["retries"] == 7
+
+
+def test_429s_beyond_their_budget_fail(sleeps):
+    transport = _scripted(*[_limited("2")] * 4)
+    with (
+        _client("https://x.test", sleeps, transport=transport, max_rate_limit_retries=3) as c,
+        pytest.raises(UnifiedHTTPError, match="HTTP 429 after 3 retries"),
+    ):
+        list(c.list_invoices(CONN))
+    assert sleeps == [2.0] * 3
+
+
+def test_six_consecutive_500s_exhaust_a_budget_of_five(sleeps):
+    transport = _scripted(*[httpx.Response(500)] * 6)
+    with (
+        _client(
+            "https://x.test", sleeps, transport=transport, max_retries=5, max_rate_limit_retries=10
+        ) as client,
+        pytest.raises(UnifiedHTTPError, match="HTTP 500 after 5 retries"),
+    ):
+        list(client.list_invoices(CONN))
+    assert len(sleeps) == 5
+
+
+@pytest.mark.parametrize(("extra_500", "succeeds"), [(0, True), (1, False)])
+def test_429s_and_5xx_are_counted_apart(sleeps, extra_500, succeeds):
+    # Five of each, interleaved: ten retries in all, but neither budget of 5 is exceeded.
+    answers = [httpx.Response(503), _limited(None)] * 5 + [httpx.Response(502)] * extra_500
+    options = {"max_retries": 5, "max_rate_limit_retries": 5, "backoff_base": 0.5}
+    with _client(
+        "https://x.test", sleeps, transport=_scripted(*answers), rng=_Ceiling(), **options
+    ) as client:
+        if succeeds:
+            assert list(client.list_invoices(CONN)) == []
+        else:
+            with pytest.raises(UnifiedHTTPError, match="HTTP 502 after 5 retries"):
+                list(client.list_invoices(CONN))
+    # Each kind backs off on its own count: 0.5·2^n for its n-th retry, capped at 30.
+    own = [0.5, 1.0, 2.0, 4.0, 8.0]
+    assert sleeps == [delay for pair in zip(own, own, strict=True) for delay in pair]
+
+
+def test_unified_resource_passes_both_retry_budgets(settings):
+    from etl.resources import UnifiedResource
+
+    settings.UNIFIED_MAX_RETRIES = 4
+    settings.UNIFIED_MAX_RATE_LIMIT_RETRIES = 12
+    resource = UnifiedResource(api_key=KEY, base_url="https://x.test")
+    with resource.get_client() as client:
+        assert (client.max_retries, client.max_rate_limit_retries) == (4, 12)
+    resource = UnifiedResource(api_key=KEY, base_url="https://x.test", max_rate_limit_retries=3)
+    with resource.get_client() as client:
+        assert client.max_rate_limit_retries == 3
+
+
 def test_bad_configuration_fails_at_construction():
     with pytest.raises(ValueError, match="api_key is empty"):
         UnifiedClient(api_key="")
@@ -361,7 +579,8 @@ def test_reads_the_whole_demo_ledger(sleeps):
     ):
         contacts = list(client.list_contacts("demo"))
     assert sorted(_ids(contacts)) == sorted(_ids(data.records("contact")))
-    assert client.stats["pages"] == data.count("contact") // 100 + 1
+    full_or_short = -(-data.count("contact") // 100)
+    assert client.stats["pages"] == full_or_short + 1  # and the empty page
 
 
 SECRET = "workspace-secret"

@@ -6,8 +6,11 @@ from datetime import UTC, date, datetime
 
 import httpx
 import pytest
+import time_machine
 
-from connectors.unified.sandbox import Faults, SandboxData, SandboxServer
+from connectors.unified.sandbox import Faults, ListQuery, PagingEdit, SandboxData, SandboxServer
+from connectors.unified.sandbox import store as sandbox_store
+from connectors.unified.sandbox.cli import _parser
 
 KEY = "test-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
@@ -246,6 +249,102 @@ def test_malformed_ids_are_corrupted_on_the_wire_only(server, http):
     assert served["inv-1"]["total_amount"] == 100.0
     assert http.get("/payment/c1/payment/pay-1").json()["paid_at"] == "31/02/2024"
     assert server.data.get("invoice", "inv-3")["total_amount"] == 300.0
+
+
+def test_poison_serves_field_overrides_on_the_wire_only(server, http):
+    long_id = "x" * 150
+    server.faults.poison = {
+        "inv-3": {"total_amount": 1e30, "posted_at": "0001-01-01T00:00:00Z"},
+        "inv-5": {"id": long_id, "due_at": "9999-12-31T00:00:00Z"},
+        "pay-2": {"total_amount": 1e16},
+    }
+    server.faults.malformed_ids = {"inv-3"}  # poison applies over the corruption
+    served = {r["id"]: r for r in http.get("/accounting/c1/invoice").json()}
+    assert served["inv-3"]["total_amount"] == 1e30
+    assert served["inv-3"]["posted_at"] == "0001-01-01T00:00:00Z"
+    assert served[long_id]["due_at"] == "9999-12-31T00:00:00Z"
+    assert served[long_id]["total_amount"] == 500.0  # the rest of inv-5 as stored
+    assert "inv-5" not in served
+    assert http.get("/payment/c1/payment/pay-2").json()["total_amount"] == 1e16
+    assert server.data.get("invoice", "inv-3")["total_amount"] == 300.0
+
+
+def _page(http, offset: int, limit: int = 2, **params) -> list[str]:
+    query = {"sort": "updated_at", "limit": limit, "offset": offset, **params}
+    return _ids(http.get("/accounting/c1/invoice", params=query))
+
+
+def test_page_cap_clamps_every_page_below_the_limit(server, http):
+    server.faults.page_cap = 2
+    # Sorted: inv-2, inv-1, inv-3, inv-4, inv-5.
+    assert _page(http, 0, limit=100) == ["inv-2", "inv-1"]
+    assert _page(http, 2, limit=100) == ["inv-3", "inv-4"]
+    assert _page(http, 1, limit=1) == ["inv-1"]  # a smaller limit still wins
+    response = http.get("/accounting/c1/invoice", params={"limit": 100})
+    assert response.headers["x-total-count"] == "5"
+
+
+def test_a_short_page_loses_a_record_for_the_whole_listing(server, http):
+    server.faults.short_page_at = {0}
+    # Sorted: inv-2, inv-1, inv-3, inv-4, inv-5; the page at 0 loses its last record, inv-3.
+    assert _page(http, 0, limit=3) == ["inv-2", "inv-1"]
+    # Offsets count the upstream's rows: inv-3 is in this window too, and stays filtered.
+    assert _page(http, 2, limit=3) == ["inv-4", "inv-5"]
+    assert _page(http, 4, limit=3) == ["inv-5"]
+    # Another listing (other parameters) is not affected.
+    assert _page(http, 2, limit=3, order="desc") == ["inv-3", "inv-1", "inv-2"]
+    server.faults.short_page_at = set()
+    assert _page(http, 2, limit=3) == ["inv-4", "inv-5"]  # same listing, still filtered
+    assert _page(http, 0, limit=3) == ["inv-2", "inv-1", "inv-3"]  # listed afresh: back
+    assert _page(http, 2, limit=3) == ["inv-3", "inv-4", "inv-5"]
+
+
+@time_machine.travel(datetime(2024, 7, 1, 9, 30, tzinfo=UTC), tick=False)
+def test_an_edit_during_paging_moves_the_record_to_the_end_once(server, http):
+    edit = PagingEdit("invoice", "inv-1", after_offset=2, changes={"status": "PAID"})
+    server.faults.edit_during_paging = edit
+    assert _page(http, 0) == ["inv-2", "inv-1"]
+    assert server.data.get("invoice", "inv-1")["updated_at"] == "2024-03-01T00:00:00Z"
+    assert _page(http, 2) == ["inv-3", "inv-4"]  # served, then inv-1 is edited "now"
+    assert edit.fired
+    edited = server.data.get("invoice", "inv-1")
+    assert (edited["status"], edited["updated_at"]) == ("PAID", "2024-07-01T09:30:00Z")
+    # inv-1 left place 1: inv-5 slipped back to offset 3, and inv-1 comes last.
+    assert _page(http, 4) == ["inv-1"]
+    assert _page(http, 2) == ["inv-4", "inv-5"]  # fired once only
+    assert server.data.get("invoice", "inv-1")["updated_at"] == "2024-07-01T09:30:00Z"
+
+
+def test_a_listing_is_sorted_once_until_the_type_is_edited(server, http, monkeypatch):
+    calls: list[ListQuery] = []
+
+    def counting(records: list[dict], query: ListQuery) -> list[dict]:
+        calls.append(query)
+        return real(records, query)
+
+    real = sandbox_store.matching_records
+    monkeypatch.setattr(sandbox_store, "matching_records", counting)
+    pages = [_page(http, offset, limit=1) for offset in range(5)]
+    assert pages == [["inv-2"], ["inv-1"], ["inv-3"], ["inv-4"], ["inv-5"]]
+    assert len(calls) == 1  # five pages, one sort
+    http.get("/accounting/c1/contact")  # another type: its own listing
+    server.data.update("invoice", "inv-2", {}, updated_at=datetime(2024, 6, 1, tzinfo=UTC))
+    assert _page(http, 4, limit=1) == ["inv-2"]  # the edit is seen: the order was rebuilt
+    server.data.delete("invoice", "inv-5")
+    assert _page(http, 3, limit=1) == ["inv-2"]
+    server.data.add("invoice", {"id": "inv-9", "updated_at": "2024-01-01T00:00:00Z"})
+    assert _page(http, 0, limit=1) == ["inv-9"]
+    assert len(calls) == 5  # 1 + contacts + after update + after delete + after add
+
+
+def test_cli_parses_the_paging_and_poison_faults():
+    args = _parser().parse_args(
+        ["--page-cap", "33", "--short-page-at", "500", "900", "--poison", 'inv_1={"id": 1e30}']
+    )
+    assert (args.page_cap, args.short_page_at) == (33, [500, 900])
+    assert dict(args.poison) == {"inv_1": {"id": 1e30}}
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["--poison", "inv_1=[1]"])
 
 
 def test_delay_is_applied_before_answering():
