@@ -6,6 +6,10 @@ company or customer the user may not see raises `Http404`, never revealing that 
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ar_dashboard import aging
@@ -28,14 +32,88 @@ FILTER_PARAMS = (
     "max_amount",
     "customer",
 )
+# Aging far outside these dates means nothing, and the bucket date ranges (as_of minus up to
+# aging.MAX_EDGE_DAYS) must stay inside the calendar Python and both databases handle.
+MIN_AS_OF = date(1900, 1, 1)
+MAX_AS_OF = date(2199, 12, 31)
+MAX_ID = 2**63 - 1  # the largest BigAutoField: a longer number names no row
+# ASCII only: `\d` and `str.isdigit()` also take "١٢" or "²", which `int()` reads differently
+# or refuses, so an id would mean one thing to the check and another to the lookup.
+ASCII_INT = re.compile(r"[0-9]+")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+PLAIN_DECIMAL = re.compile(r"-?[0-9]{1,15}(\.[0-9]{1,4})?")
+
+
+def read_positive_int(raw: str, maximum: int = MAX_ID) -> int:
+    """`raw` as a whole number 1..maximum in ASCII digits; ValueError (a message) otherwise."""
+    if not ASCII_INT.fullmatch(raw):
+        raise ValueError("Must be a whole number (digits 0-9).")
+    # Length first: int() of thousands of digits is slow, and past 4300 it raises.
+    digits = raw.lstrip("0") or "0"
+    if len(digits) > len(str(maximum)) or not 1 <= int(digits) <= maximum:
+        raise ValueError(f"Must be between 1 and {maximum}.")
+    return int(digits)
+
+
+def parse_positive_int(raw: str, *, name: str, maximum: int = MAX_ID) -> int:
+    """`raw` as a whole number 1..maximum in ASCII digits, else a 400 naming `name`."""
+    try:
+        return read_positive_int(raw, maximum)
+    except ValueError as exc:
+        raise serializers.ValidationError({name: str(exc)}) from None
+
+
+class IdField(serializers.IntegerField):
+    """A positive row id written in ASCII digits (DRF's IntegerField takes '١٢' and ' +12')."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+    def to_internal_value(self, data):
+        try:
+            return read_positive_int(str(data), self.max_value)
+        except ValueError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+
+class AsOfField(serializers.DateField):
+    """A YYYY-MM-DD date in ASCII digits between MIN_AS_OF and MAX_AS_OF."""
+
+    def to_internal_value(self, value):
+        if isinstance(value, str) and not ISO_DATE.fullmatch(value):
+            self.fail("invalid", format="YYYY-MM-DD")
+        parsed = super().to_internal_value(value)
+        if not MIN_AS_OF <= parsed <= MAX_AS_OF:
+            raise serializers.ValidationError(f"Must be between {MIN_AS_OF} and {MAX_AS_OF}.")
+        return parsed
+
+
+@extend_schema_field(
+    {"type": "string", "format": "decimal", "pattern": f"^{PLAIN_DECIMAL.pattern}$"}
+)
+class AmountField(serializers.DecimalField):
+    """An amount the money column can hold (|x| < 10^15, ≤ 4 decimals), written plainly.
+
+    Plain ASCII notation only: `Decimal()` would also take '1e3', '1_000', 'NaN' and '١٢'.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**MONEY, **kwargs)
+
+    def to_internal_value(self, data):
+        if not PLAIN_DECIMAL.fullmatch(str(data).strip()):
+            raise serializers.ValidationError(
+                "Must be a plain decimal number below 10^15 with at most 4 decimals, e.g. 1234.50."
+            )
+        return super().to_internal_value(data)
 
 
 class ARFilterSerializer(serializers.Serializer):
-    company = serializers.IntegerField(
-        required=False, min_value=1, help_text="Company id; optional when you see one company."
-    )
-    as_of = serializers.DateField(
-        required=False, help_text="Age the ledger as of this date (YYYY-MM-DD); default today."
+    company = IdField(required=False, help_text="Company id; optional when you see one company.")
+    as_of = AsOfField(
+        required=False,
+        help_text=f"Age the ledger as of this date (YYYY-MM-DD, {MIN_AS_OF} to {MAX_AS_OF}); "
+        "default today.",
     )
     basis = serializers.ChoiceField(
         choices=[b.value for b in aging.Basis], required=False, help_text="due (default) or posted"
@@ -46,11 +124,11 @@ class ARFilterSerializer(serializers.Serializer):
     bucket = serializers.CharField(
         required=False, help_text="Only documents in this bucket (key like 31_60, or label)."
     )
-    min_amount = serializers.DecimalField(
-        **MONEY, required=False, help_text="Only documents whose open balance is ≥ this."
+    min_amount = AmountField(
+        required=False, help_text="Only documents whose open balance is ≥ this."
     )
-    max_amount = serializers.DecimalField(
-        **MONEY, required=False, help_text="Only documents whose open balance is ≤ this."
+    max_amount = AmountField(
+        required=False, help_text="Only documents whose open balance is ≤ this."
     )
     customer = serializers.CharField(
         required=False, help_text="A customer id, or 'unknown' for documents with no contact."
@@ -66,12 +144,11 @@ class ARFilterSerializer(serializers.Serializer):
         if value.strip().lower() == UNKNOWN:
             return UNKNOWN
         try:
-            customer_id = int(value)
-        except ValueError:
-            raise serializers.ValidationError("Must be a customer id or 'unknown'.") from None
-        if customer_id < 1:
-            raise serializers.ValidationError("Must be a positive customer id.")
-        return customer_id
+            return read_positive_int(value)
+        except ValueError as exc:
+            raise serializers.ValidationError(
+                f"Must be a customer id or '{UNKNOWN}'. {exc}"
+            ) from None
 
     def validate(self, attrs: dict) -> dict:
         low, high = attrs.get("min_amount"), attrs.get("max_amount")

@@ -6,7 +6,10 @@ may see, whichever source answers.
 
 from __future__ import annotations
 
+import json
 import logging
+import math
+import time
 from dataclasses import dataclass, field
 
 import httpx
@@ -16,6 +19,7 @@ from ar_dashboard.models import Company, SyncLog
 
 logger = logging.getLogger(__name__)
 JOB_NAME = "ar_data_pipeline"
+MAX_ANSWER_BYTES = 1_000_000  # ten runs take a few kilobytes
 RUNS_QUERY = """
 query Runs($filter: RunsFilter!, $limit: Int!) {
   runsOrError(filter: $filter, limit: $limit) {
@@ -54,7 +58,7 @@ def _summary(runs: list[dict], source: str) -> PipelineStatus:
 
 
 def dagster_runs(company: Company, *, limit: int = 10) -> list[dict] | None:
-    """The company's recent runs from Dagster, or None when Dagster does not answer."""
+    """The company's recent runs from Dagster, or None when Dagster does not answer in time."""
     variables = {
         "filter": {
             "pipelineName": JOB_NAME,
@@ -63,29 +67,58 @@ def dagster_runs(company: Company, *, limit: int = 10) -> list[dict] | None:
         "limit": limit,
     }
     try:
-        response = httpx.post(
-            f"{settings.DAGSTER_URL.rstrip('/')}/graphql",
-            json={"query": RUNS_QUERY, "variables": variables},
-            timeout=httpx.Timeout(3.0, connect=1.0),
-        )
-        response.raise_for_status()
-        result = response.json()["data"]["runsOrError"]
-    except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+        body = _graphql({"query": RUNS_QUERY, "variables": variables})
+        result = body["data"]["runsOrError"]
+        if result.get("__typename") != "Runs":
+            logger.warning("Dagster answered with an error: %s", result.get("message"))
+            return None
+        return [
+            {
+                "runId": str(run["runId"]),
+                "status": str(run["status"]),
+                "startTime": _timestamp(run.get("startTime")),
+                "endTime": _timestamp(run.get("endTime")),
+                "company": company.pk,
+            }
+            for run in result["results"]
+        ]
+    except (httpx.HTTPError, httpx.InvalidURL, TimeoutError) as exc:
         logger.info("Dagster at %s did not answer: %s", settings.DAGSTER_URL, exc)
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+        logger.warning("Dagster at %s answered something else: %r", settings.DAGSTER_URL, exc)
+    return None
+
+
+def _timestamp(value: object) -> float | None:
+    """A Unix time Dagster sent, or None for anything that is not a finite number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if result.get("__typename") != "Runs":
-        logger.warning("Dagster answered with an error: %s", result.get("message"))
+    try:
+        seconds = float(value)
+    except OverflowError:  # an integer past float's range
         return None
-    return [
-        {
-            "runId": run["runId"],
-            "status": run["status"],
-            "startTime": run.get("startTime"),
-            "endTime": run.get("endTime"),
-            "company": company.pk,
-        }
-        for run in result["results"]
-    ]
+    return seconds if math.isfinite(seconds) else None
+
+
+def _graphql(payload: dict) -> dict:
+    """Dagster's JSON answer, within DAGSTER_STATUS_TIMEOUT_SECONDS: a web worker waits no longer.
+
+    Each step (connect, send, every read) may take that long, and reading stops once that much
+    time has passed in all, so a server that trickles bytes cannot hold the worker either.
+    """
+    seconds = settings.DAGSTER_STATUS_TIMEOUT_SECONDS
+    deadline = time.monotonic() + seconds
+    url = f"{settings.DAGSTER_URL.rstrip('/')}/graphql"
+    body = bytearray()
+    with httpx.stream("POST", url, json=payload, timeout=httpx.Timeout(seconds)) as response:
+        response.raise_for_status()
+        for chunk in response.iter_bytes():
+            body += chunk
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no complete answer within {seconds} s")
+            if len(body) > MAX_ANSWER_BYTES:
+                raise ValueError(f"answer longer than {MAX_ANSWER_BYTES} bytes")
+    return json.loads(body)
 
 
 def sync_log_runs(company: Company, *, limit: int = 10) -> list[dict]:

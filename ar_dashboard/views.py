@@ -23,7 +23,8 @@ def home(request):
     try:
         company, filters = parse_filters(params, request.user)
     except ValidationError as exc:
-        return render(request, "ar_dashboard/bad_request.html", {"errors": exc.detail}, status=400)
+        errors = _messages_by_param(exc.detail)
+        return render(request, "ar_dashboard/bad_request.html", {"errors": errors}, status=400)
     if company not in companies:  # parse_filters already 404s; belt and braces
         raise PermissionDenied
     context = {
@@ -39,3 +40,13 @@ def home(request):
         "buckets": company.aging_scheme.buckets,
     }
     return render(request, "ar_dashboard/home.html", context)
+
+
+def _messages_by_param(detail) -> dict[str, list[str]]:
+    """{param: [message, …]} whether DRF gave a message or a list of them per parameter."""
+    if not isinstance(detail, dict):
+        return {"filters": [str(m) for m in detail] if isinstance(detail, list) else [str(detail)]}
+    return {
+        name: [str(m) for m in messages] if isinstance(messages, list) else [str(messages)]
+        for name, messages in detail.items()
+    }

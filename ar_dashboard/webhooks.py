@@ -5,18 +5,19 @@ The request only enqueues (a SyncLog in status `queued`): Dagster's `webhook_syn
 costs one sync, and the webhook answers within Unified.to's timeout.
 """
 
-import json
 import logging
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from ar_dashboard.models import Company, SyncLog
-from connectors.unified.webhooks import verify_webhook_signature
+from connectors.unified.webhooks import MalformedDelivery, parse_delivery, signature_matches
 
 logger = logging.getLogger(__name__)
+QUEUE_ATTEMPTS = 3
 
 
 def _refuse(status: int, message: str) -> JsonResponse:
@@ -26,22 +27,61 @@ def _refuse(status: int, message: str) -> JsonResponse:
 @csrf_exempt  # signed by Unified.to instead: there is no session or CSRF cookie
 @require_POST
 def unified_webhook(request):
+    """202 queued · 400 not a delivery · 403 bad signature · 404 unknown connection."""
     secret = settings.UNIFIED_WEBHOOK_SECRET
     if not secret:
         logger.error("Webhook refused: UNIFIED_WEBHOOK_SECRET is not set")
         return _refuse(403, "Webhook signature cannot be verified")
-    if not verify_webhook_signature(request.body, secret):
-        return _refuse(403, "Invalid or missing signature")
-    body = json.loads(request.body)  # verify_webhook_signature has parsed it already
-    webhook = body.get("webhook") if isinstance(body.get("webhook"), dict) else {}
-    connection_id = str(webhook.get("connection_id") or "")
+    try:
+        delivery = parse_delivery(request.body)
+        connection_id = _connection_id(delivery)
+        signed = signature_matches(delivery, secret)
+    except MalformedDelivery as exc:
+        logger.warning("Webhook refused: %s", exc)
+        return _refuse(400, f"Not a Unified.to webhook delivery: {exc}")
+    if not signed:
+        return _refuse(403, "Invalid signature")
     company = Company.objects.filter(unified_connection_id=connection_id).first()
-    if not connection_id or company is None:
+    if company is None:
         return _refuse(404, "Unknown connection")
-    log, created = SyncLog.objects.get_or_create(
-        company=company,
-        status=SyncLog.Status.QUEUED,
-        defaults={"trigger": SyncLog.Trigger.WEBHOOK, "progress": "queued by webhook"},
-    )
+    queued = sync_log_queue(company=company)
+    if queued is None:
+        return _refuse(503, "Could not queue the sync; retry")
+    log, created = queued
     logger.info("Webhook for %s: sync %s (%s)", company, log.pk, "queued" if created else "merged")
     return JsonResponse({"status": "queued", "sync_log": log.pk}, status=202)
+
+
+def _connection_id(delivery: dict) -> str:
+    webhook = delivery.get("webhook")
+    connection_id = webhook.get("connection_id") if isinstance(webhook, dict) else None
+    if not isinstance(connection_id, str) or not connection_id:
+        raise MalformedDelivery("webhook.connection_id (a string) is required")
+    return connection_id
+
+
+def sync_log_queue(*, company: Company) -> tuple[SyncLog, bool] | None:
+    """The company's one queued sync and whether it is new; None if it could not be had.
+
+    The partial unique constraint `synclog_one_queued` is the arbiter, so concurrent
+    deliveries need no lock: each tries to insert, and a loser (IntegrityError, rolled back to
+    its savepoint) joins the winner's log. The winner may be claimed by the runner (→ running)
+    between our insert and our read, hence a few attempts.
+    """
+    for _ in range(QUEUE_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                log = SyncLog.objects.create(
+                    company=company,
+                    status=SyncLog.Status.QUEUED,
+                    trigger=SyncLog.Trigger.WEBHOOK,
+                    progress="queued by webhook",
+                )
+            return log, True
+        except IntegrityError:
+            waiting = SyncLog.objects.filter(company=company, status=SyncLog.Status.QUEUED)
+            log = waiting.order_by("pk").first()
+            if log is not None:
+                return log, False
+    logger.error("Webhook for %s: no queued sync after %s attempts", company, QUEUE_ATTEMPTS)
+    return None

@@ -31,7 +31,11 @@ class SummaryStatsSerializer(_Base):
     total_customers = serializers.IntegerField()
     total_ar = MoneyField()
     total_overdue = MoneyField()
-    overdue_percentage = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True)
+    # No digit cap: credits can bring total AR near zero while overdue invoices stay, so the
+    # ratio has no upper bound (a cap made DRF raise on such ledgers).
+    overdue_percentage = serializers.DecimalField(
+        max_digits=None, decimal_places=2, allow_null=True
+    )
     total_invoices = serializers.IntegerField()
     avg_days_overdue = serializers.DecimalField(max_digits=9, decimal_places=1, allow_null=True)
     avg_days_overdue_weighted = serializers.DecimalField(
@@ -83,6 +87,25 @@ class InvoiceRowSerializer(serializers.Serializer):
     warnings = serializers.ListField(child=serializers.CharField())
 
 
+class _Page(_Base):
+    count = serializers.IntegerField(help_text="Rows over all pages.")
+    page = serializers.IntegerField()
+    page_size = serializers.IntegerField()
+    next = serializers.CharField(allow_null=True, help_text="URL of the next page, if any.")
+    previous = serializers.CharField(allow_null=True, help_text="URL of the previous page.")
+
+
+class CustomerBreakdownSerializer(_Page):
+    customers = CustomerRowSerializer(many=True)
+
+
+class InvoiceDetailsSerializer(_Page):
+    customer = serializers.CharField(help_text="Customer name (or 'Unknown customer').")
+    customer_id = serializers.IntegerField(allow_null=True, help_text="null = unknown customer.")
+    total_outstanding = MoneyField()
+    invoices = InvoiceRowSerializer(many=True)
+
+
 class PipelineRunSerializer(serializers.Serializer):
     runId = serializers.CharField()  # noqa: N815 — the seed's JSON keys
     status = serializers.CharField()
@@ -102,3 +125,18 @@ class PipelineStatusSerializer(serializers.Serializer):
     jobName = serializers.CharField()  # noqa: N815
     source = serializers.CharField(help_text="dagster or sync_log: which source answered")
     runs = PipelineRunSerializer(many=True)
+
+
+class DetailSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+
+
+# A 400 names each bad parameter: {"as_of": ["Must be between …"]} (or a plain string).
+PARAM_ERRORS = {
+    "type": "object",
+    "minProperties": 1,
+    "additionalProperties": {
+        "anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]
+    },
+    "example": {"as_of": ["Must be between 1900-01-01 and 2199-12-31."]},
+}

@@ -5,7 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.paginator import EmptyPage, Paginator
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,7 +14,14 @@ from rest_framework.views import APIView
 from ar_dashboard import aging, selectors
 from ar_dashboard.access import customer_for_user_or_404
 from ar_dashboard.api import serializers as out
-from ar_dashboard.filters import ARFilterSerializer, parse_filters, resolve_company
+from ar_dashboard.filters import (
+    MAX_ID,
+    ARFilterSerializer,
+    parse_filters,
+    parse_positive_int,
+    read_positive_int,
+    resolve_company,
+)
 from ar_dashboard.money import money_str
 from ar_dashboard.pipeline_status import pipeline_status
 from ar_dashboard.selectors import UNKNOWN
@@ -31,24 +39,15 @@ def _context(company, filters) -> dict:
     }
 
 
-def _positive_int(params, name: str, default: int, maximum: int | None = None) -> int:
+def _positive_int(params, name: str, default: int, maximum: int) -> int:
     raw = params.get(name, "")
-    if raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationError({name: "Must be a whole number."}) from None
-    if value < 1 or (maximum is not None and value > maximum):
-        limit = f" between 1 and {maximum}" if maximum else " ≥ 1"
-        raise ValidationError({name: f"Must be{limit}."})
-    return value
+    return default if raw == "" else parse_positive_int(raw, name=name, maximum=maximum)
 
 
 def paginate(request, queryset) -> tuple[list, dict]:
     """One page of `queryset` (a COUNT and a LIMIT query) and the page links."""
     size = _positive_int(request.query_params, "page_size", PAGE_SIZE, MAX_PAGE_SIZE)
-    number = _positive_int(request.query_params, "page", 1)
+    number = _positive_int(request.query_params, "page", 1, MAX_ID)
     paginator = Paginator(queryset, size)
     try:
         page = paginator.page(number)
@@ -77,10 +76,43 @@ PAGING = [
     OpenApiParameter("page", int, description="1-based page number"),
     OpenApiParameter("page_size", int, description=f"Rows per page (≤ {MAX_PAGE_SIZE})"),
 ]
+# What every endpoint may answer besides 200 (README, "API"): a bad parameter, no or bad
+# credentials, a company or customer the user may not see.
+ERRORS = {
+    400: OpenApiResponse(
+        out.PARAM_ERRORS, description="A parameter is invalid: named in the body."
+    ),
+    401: OpenApiResponse(out.DetailSerializer, description="Not signed in."),
+    403: OpenApiResponse(out.DetailSerializer, description="Not allowed."),
+    404: OpenApiResponse(out.DetailSerializer, description="No such company or customer."),
+}
 
 
-class SummaryStatsView(APIView):
-    @extend_schema(parameters=COMMON, responses=out.SummaryStatsSerializer)
+def responses(ok) -> dict:
+    return {200: ok, **ERRORS}
+
+
+class EmptyMeansDefaultSchema(AutoSchema):
+    """Marks every optional query parameter `allowEmptyValue`: `?as_of=` means the default.
+
+    HTML forms submit empty fields, so an empty value is the same as leaving the parameter out;
+    the schema says so, and a client (or schemathesis) may rely on it.
+    """
+
+    def get_operation(self, *args, **kwargs):
+        operation = super().get_operation(*args, **kwargs)
+        for parameter in (operation or {}).get("parameters", []):
+            if parameter["in"] == "query" and not parameter.get("required"):
+                parameter["allowEmptyValue"] = True
+        return operation
+
+
+class ReadView(APIView):
+    schema = EmptyMeansDefaultSchema()
+
+
+class SummaryStatsView(ReadView):
+    @extend_schema(parameters=COMMON, responses=responses(out.SummaryStatsSerializer))
     def get(self, request):
         company, filters = parse_filters(request.query_params, request.user)
         stats = selectors.summary_stats(company=company, filters=filters)
@@ -97,8 +129,8 @@ class SummaryStatsView(APIView):
         return Response(out.SummaryStatsSerializer(data, context=ctx).data)
 
 
-class AgingDistributionView(APIView):
-    @extend_schema(parameters=COMMON, responses=out.AgingDistributionSerializer)
+class AgingDistributionView(ReadView):
+    @extend_schema(parameters=COMMON, responses=responses(out.AgingDistributionSerializer))
     def get(self, request):
         company, filters = parse_filters(request.query_params, request.user)
         result = selectors.aging_distribution(company=company, filters=filters)
@@ -122,7 +154,7 @@ class AgingDistributionView(APIView):
 SORT_CHOICES = sorted(selectors.CUSTOMER_SORTS)
 
 
-class CustomerBreakdownView(APIView):
+class CustomerBreakdownView(ReadView):
     @extend_schema(
         parameters=[
             *COMMON,
@@ -135,7 +167,7 @@ class CustomerBreakdownView(APIView):
                 + " or a bucket key (default -total_outstanding)",
             ),
         ],
-        responses=out.CustomerRowSerializer(many=True),
+        responses=responses(out.CustomerBreakdownSerializer),
     )
     def get(self, request):
         company, filters = parse_filters(request.query_params, request.user)
@@ -162,23 +194,41 @@ class CustomerBreakdownView(APIView):
             for row in page
         ]
         ctx = _context(company, filters)
-        body = out.CustomerRowSerializer(customers, many=True, context=ctx).data
-        return Response({**ctx, **meta, "customers": body})
+        data = {**ctx, **meta, "customers": customers}
+        return Response(out.CustomerBreakdownSerializer(data, context=ctx).data)
 
 
-class InvoiceDetailsView(APIView):
+class InvoiceFilterSerializer(ARFilterSerializer):
+    customer = None  # named by the path
+
+
+class InvoiceDetailsView(ReadView):
     @extend_schema(
-        parameters=[*COMMON, *PAGING],
-        responses=out.InvoiceRowSerializer(many=True),
+        parameters=[
+            OpenApiParameter(
+                "customer_id",
+                str,
+                OpenApiParameter.PATH,
+                description=f"A customer id, or '{UNKNOWN}' for documents with no contact.",
+                pattern=f"^([0-9]+|{UNKNOWN})$",
+            ),
+            InvoiceFilterSerializer,
+            *PAGING,
+        ],
+        responses=responses(out.InvoiceDetailsSerializer),
     )
     def get(self, request, customer_id: str):
         params = request.query_params.copy()
         params["customer"] = customer_id
         name = aging.UNKNOWN_CUSTOMER_LABEL
         if customer_id != UNKNOWN:
-            if not customer_id.isdigit():
-                raise ValidationError({"customer_id": "Must be a customer id or 'unknown'."})
-            customer = customer_for_user_or_404(request.user, int(customer_id))
+            try:
+                pk = read_positive_int(customer_id)
+            except ValueError as exc:
+                message = f"Must be a customer id or '{UNKNOWN}'. {exc}"
+                raise ValidationError({"customer_id": message}) from None
+            customer = customer_for_user_or_404(request.user, pk)
+            params["customer"] = str(pk)
             params.setdefault("company", str(customer.company_id))
             name = customer.name
         company, filters = parse_filters(params, request.user)
@@ -204,23 +254,21 @@ class InvoiceDetailsView(APIView):
             for doc in page
         ]
         ctx = _context(company, filters)
-        total = selectors.summary_total(company=company, filters=filters)
-        return Response(
-            {
-                **ctx,
-                **meta,
-                "customer": name,
-                "customer_id": filters.customer if filters.customer != UNKNOWN else None,
-                "total_outstanding": money_str(total, filters.currency),
-                "invoices": out.InvoiceRowSerializer(invoices, many=True, context=ctx).data,
-            }
-        )
+        data = {
+            **ctx,
+            **meta,
+            "customer": name,
+            "customer_id": filters.customer if filters.customer != UNKNOWN else None,
+            "total_outstanding": selectors.summary_total(company=company, filters=filters),
+            "invoices": invoices,
+        }
+        return Response(out.InvoiceDetailsSerializer(data, context=ctx).data)
 
 
-class DagsterStatusView(APIView):
+class DagsterStatusView(ReadView):
     @extend_schema(
         parameters=[OpenApiParameter("company", int, description="Company id (optional)")],
-        responses=out.PipelineStatusSerializer,
+        responses=responses(out.PipelineStatusSerializer),
     )
     def get(self, request):
         company = resolve_company(request.user, _company_param(request.query_params))
@@ -230,8 +278,4 @@ class DagsterStatusView(APIView):
 
 def _company_param(params) -> int | None:
     raw = params.get("company", "")
-    if raw == "":
-        return None
-    if not raw.isdigit() or int(raw) < 1:
-        raise ValidationError({"company": "Must be a positive company id."})
-    return int(raw)
+    return None if raw == "" else parse_positive_int(raw, name="company")

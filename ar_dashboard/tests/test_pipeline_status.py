@@ -1,7 +1,9 @@
 """GET /ar/api/dagster-status/ from Dagster's GraphQL API, or from the SyncLog without it."""
 
 import json
+import socket
 import threading
+import time
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -16,7 +18,7 @@ pytestmark = pytest.mark.django_db
 class FakeDagster:
     """A loopback server answering Dagster's `runsOrError` query with a captured shape."""
 
-    def __init__(self, runs):
+    def __init__(self, runs, payload=None):
         self.runs, self.queries = runs, []
         fake = self
 
@@ -24,8 +26,9 @@ class FakeDagster:
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.queries.append(body)
-                payload = {"data": {"runsOrError": {"__typename": "Runs", "results": fake.runs}}}
-                data = json.dumps(payload).encode()
+                answer = {"data": {"runsOrError": {"__typename": "Runs", "results": fake.runs}}}
+                answer = answer if payload is None else payload
+                data = json.dumps(answer).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
@@ -148,3 +151,118 @@ def test_bad_company_param_is_400(api, company_a):
     response = api.get(URL, {"company": "abc"})
     assert response.status_code == 400
     assert "company" in response.json()
+
+
+@pytest.fixture
+def hung_dagster(settings):
+    """A port that accepts connections (the kernel's backlog does) and never answers."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    settings.DAGSTER_URL = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    settings.DAGSTER_STATUS_TIMEOUT_SECONDS = 0.5
+    yield
+    listener.close()
+
+
+@pytest.fixture
+def trickling_dagster(settings):
+    """Answers headers, then one byte every 50 ms: no single read ever times out."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+    listener.settimeout(5)
+
+    def serve():
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            return
+        with conn:
+            conn.recv(65536)
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+            conn.sendall(b"Content-Length: 100000\r\n\r\n")
+            for _ in range(200):  # at most 10 s, then give up on its own
+                try:
+                    conn.sendall(b" ")
+                except OSError:
+                    return  # the client hung up, as it should
+                time.sleep(0.05)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    settings.DAGSTER_URL = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    settings.DAGSTER_STATUS_TIMEOUT_SECONDS = 0.5
+    yield
+    listener.close()
+    thread.join(timeout=15)
+
+
+def _timed_get(api, company):
+    SyncLog.objects.create(company=company, status="success", trigger="schedule")
+    started = time.monotonic()
+    response = api.get(URL)
+    return response, time.monotonic() - started
+
+
+def test_a_hung_dagster_costs_one_short_timeout_then_the_sync_log_answers(
+    api, company_a, hung_dagster
+):
+    response, elapsed = _timed_get(api, company_a)
+    assert (response.status_code, response.json()["source"]) == (200, "sync_log")
+    assert response.json()["status"] == "success"
+    assert 0.4 <= elapsed < 1.5  # the 0.5 s timeout, not the 3 s it used to wait
+
+
+def test_a_dagster_that_trickles_bytes_is_cut_off_too(api, company_a, trickling_dagster):
+    response, elapsed = _timed_get(api, company_a)
+    assert (response.status_code, response.json()["source"]) == (200, "sync_log")
+    assert elapsed < 1.5  # 0.5 s overall, though each read got a byte within 50 ms
+
+
+def test_the_default_timeout_is_one_second():
+    from django.conf import settings
+
+    assert settings.DAGSTER_STATUS_TIMEOUT_SECONDS == 1.0
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"data": {"runsOrError": "oops"}},
+        {"data": []},
+        {"data": {"runsOrError": {"__typename": "Runs", "results": [["not", "a", "run"]]}}},
+        {"data": {"runsOrError": {"__typename": "Runs", "results": [{"status": "SUCCESS"}]}}},
+        {"data": {"runsOrError": {"__typename": "PythonError", "message": "boom"}}},
+        [1, 2, 3],
+    ],
+    ids=["not-an-object", "data-a-list", "run-a-list", "run-without-id", "python-error", "list"],
+)
+def test_an_odd_answer_from_dagster_falls_back_to_the_sync_log(api, company_a, settings, payload):
+    fake = FakeDagster([], payload=payload)
+    settings.DAGSTER_URL = fake.url
+    try:
+        response = api.get(URL)
+    finally:
+        fake.close()
+    assert (response.status_code, response.json()["source"]) == (200, "sync_log")
+
+
+def test_run_times_that_are_not_numbers_are_null(api, company_a, settings):
+    runs = [
+        {"runId": "r3", "status": "SUCCESS", "startTime": "yesterday", "endTime": 1e400},
+        {"runId": "r2", "status": "SUCCESS", "startTime": True, "endTime": 10**400},
+        {"runId": "r1", "status": "SUCCESS", "startTime": 1700000000, "endTime": None},
+    ]
+    fake = FakeDagster(runs)
+    settings.DAGSTER_URL = fake.url
+    try:
+        body = api.get(URL).json()
+    finally:
+        fake.close()
+    assert body["source"] == "dagster"
+    assert [(r["startTime"], r["endTime"]) for r in body["runs"]] == [
+        (None, None),
+        (None, None),
+        (1700000000.0, None),
+    ]

@@ -1,10 +1,18 @@
-"""POST /ar/webhooks/unified/: signed deliveries queue one sync; anything else is refused."""
+"""POST /ar/webhooks/unified/: signed deliveries queue one sync; anything else is refused.
+
+202 queued (or merged into the sync already queued) · 400 not a delivery · 403 bad signature
+or no secret configured · 404 unknown connection. Never a 500: the endpoint is unauthenticated.
+"""
 
 import json
+import threading
 
 import pytest
+from django.db import connection
+from django.test import Client
 
 from ar_dashboard.models import SyncLog
+from ar_dashboard.tests.factories import CompanyFactory
 from connectors.unified.webhooks import webhook_delivery
 
 URL = "/ar/webhooks/unified/"
@@ -54,15 +62,98 @@ def test_tampered_data_is_refused(client, company_a):
     assert post(client, body).status_code == 403
 
 
-def test_missing_signature_is_refused(client, company_a):
+def _without(key):
+    def change(body):
+        del body[key]
+
+    return change
+
+
+def _set(key, value):
+    def change(body):
+        body[key] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        _without("sig"),
+        _without("nonce"),
+        _without("data"),
+        _set("data", {"id": "inv_1"}),
+        _set("nonce", 7),
+        _set("sig", None),
+        _without("webhook"),
+        _set("webhook", {"event": "updated"}),
+        _set("webhook", {"connection_id": ["conn_0"]}),
+        _set("webhook", "conn_0"),
+    ],
+    ids=[
+        "no-sig",
+        "no-nonce",
+        "no-data",
+        "data-not-a-list",
+        "nonce-not-a-string",
+        "sig-null",
+        "no-webhook",
+        "no-connection-id",
+        "connection-id-not-a-string",
+        "webhook-not-an-object",
+    ],
+)
+def test_an_incomplete_delivery_is_a_400(client, company_a, change):
     body = delivery(company_a.unified_connection_id)
-    del body["sig"]
-    assert post(client, body).status_code == 403
+    change(body)
+    response = post(client, body)
+    assert response.status_code == 400
+    assert response.json()["error"].startswith("Not a Unified.to webhook delivery")
+    assert not SyncLog.objects.exists()
 
 
-def test_not_json_is_refused(client):
-    response = client.post(URL, data=b"hello", content_type="text/plain")
-    assert response.status_code == 403
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"hello",
+        b"",
+        b"[1, 2]",
+        b'"a string"',
+        b"null",
+        b"\xff\xfe not utf-8",
+        b'{"data": [], "nonce": "n", "sig": "s"',  # cut short
+        b"[" * 100_000 + b"]" * 100_000,  # RecursionError in the JSON parser
+        b'{"data": ' + b"[" * 100_000 + b"]" * 100_000 + b', "nonce": "n", "sig": "s"}',
+    ],
+    ids=["text", "empty", "array", "string", "null", "not-utf8", "truncated", "deep", "deep-data"],
+)
+def test_a_body_that_is_not_a_json_object_is_a_400(client, company_a, raw):
+    response = client.post(URL, data=raw, content_type="application/json")
+    assert response.status_code == 400
+    assert not SyncLog.objects.exists()
+
+
+def test_nesting_around_the_recursion_limit_is_a_400_or_a_403_never_a_500(client, company_a):
+    """Near the limit `data` may parse yet fail to serialise again for the HMAC (or not)."""
+    body = delivery(company_a.unified_connection_id)
+    answers = set()
+    for depth in range(850, 1010, 10):
+        raw = json.dumps({**body, "data": "@"}).replace('"@"', "[" * depth + "]" * depth)
+        answers.add(client.post(URL, data=raw, content_type="application/json").status_code)
+    assert answers == {400, 403}  # deep enough is refused unparsed; the rest, unsigned
+
+
+def test_a_lone_surrogate_is_a_400(client, company_a):
+    body = delivery(company_a.unified_connection_id)
+    raw = json.dumps({**body, "nonce": "@"}).replace('"@"', '"\\ud800"')
+    response = client.post(URL, data=raw, content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_a_connection_id_longer_than_any_stored_is_a_404(client, company_a):
+    body = delivery("")
+    body["webhook"]["connection_id"] = "x" * 5000
+    assert post(client, body).status_code == 404
 
 
 def test_unknown_connection_is_404(client, company_a):
@@ -78,3 +169,63 @@ def test_without_a_configured_secret_everything_is_refused(client, company_a, se
 
 def test_get_is_not_allowed(client):
     assert client.get(URL).status_code == 405
+
+
+def test_a_delivery_while_a_sync_is_queued_is_merged_into_it(client, company_a):
+    waiting = SyncLog.objects.create(company=company_a, status="queued", trigger="schedule")
+    response = post(client, delivery(company_a.unified_connection_id))
+    assert response.status_code == 202
+    assert response.json() == {"status": "queued", "sync_log": waiting.pk}
+    assert SyncLog.objects.filter(company=company_a).count() == 1
+
+
+def test_a_delivery_while_a_sync_runs_queues_the_next_one(client, company_a):
+    """The running sync may have read the source before this change: queue one after it."""
+    running = SyncLog.objects.create(company=company_a, status="running", trigger="schedule")
+    first = post(client, delivery(company_a.unified_connection_id))
+    second = post(client, delivery(company_a.unified_connection_id))
+    assert (first.status_code, second.status_code) == (202, 202)
+    queued = SyncLog.objects.get(company=company_a, status="queued")
+    assert first.json()["sync_log"] == second.json()["sync_log"] == queued.pk != running.pk
+    assert SyncLog.objects.filter(company=company_a).count() == 2
+
+
+def test_queues_are_per_company(client, company_a):
+    other = CompanyFactory(unified_connection_id="conn_other")
+    post(client, delivery(company_a.unified_connection_id))
+    post(client, delivery(other.unified_connection_id))
+    assert SyncLog.objects.filter(status="queued").count() == 2
+
+
+BURST = 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_deliveries_queue_exactly_one_sync():
+    """Twenty requests at once, each on its own connection: the unique constraint arbitrates."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers: concurrent inserts need PostgreSQL")
+    company = CompanyFactory(unified_connection_id="conn_burst")
+    body = json.dumps(delivery(company.unified_connection_id))
+    start = threading.Barrier(BURST, timeout=30)
+    results = [None] * BURST
+
+    def deliver(i: int) -> None:
+        try:
+            start.wait()
+            response = Client().post(URL, data=body, content_type="application/json")
+            results[i] = (response.status_code, response.json().get("sync_log"))
+        except Exception as exc:  # reported by the assertion below
+            results[i] = (repr(exc), None)
+        finally:
+            connection.close()  # this thread's own connection
+
+    threads = [threading.Thread(target=deliver, args=(i,)) for i in range(BURST)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    log = SyncLog.objects.get(company=company)  # exactly one, or this raises
+    assert (log.status, log.trigger) == ("queued", "webhook")
+    assert results == [(202, log.pk)] * BURST

@@ -46,37 +46,46 @@ def sign_webhook_payload(data: list, nonce: str, secret: str, *, encoding: str =
     raise ValueError(f"encoding must be 'hex' or 'base64', got {encoding!r}")
 
 
-def _parse_delivery(body: bytes | str | dict) -> dict[str, Any] | None:
-    """The delivery as a dict with list `data` and string `nonce`/`sig`, or None (logged why)."""
+class MalformedDelivery(ValueError):
+    """The body is not a Unified.to delivery at all, so there is no signature to check."""
+
+
+def parse_delivery(body: bytes | str | dict) -> dict[str, Any]:
+    """The delivery as a dict with list `data` and string `nonce`/`sig`; MalformedDelivery if not.
+
+    RecursionError is caught too: a few kilobytes of `[[[[…` exhaust the JSON parser's stack,
+    and an unauthenticated body must never get further than a refusal.
+    """
     if isinstance(body, bytes | str):
         try:
             body = json.loads(body)
         except ValueError:
-            logger.warning("Webhook refused: body is not JSON")
-            return None
+            raise MalformedDelivery("body is not JSON") from None
+        except RecursionError:
+            raise MalformedDelivery("body is nested too deeply") from None
     if not isinstance(body, dict):
-        logger.warning("Webhook refused: body is a JSON %s, not an object", type(body).__name__)
-        return None
+        raise MalformedDelivery(f"body is a JSON {type(body).__name__}, not an object")
     data, nonce, sig = body.get("data"), body.get("nonce"), body.get("sig")
     if not isinstance(data, list) or not isinstance(nonce, str) or not isinstance(sig, str):
-        logger.warning("Webhook refused: data (array), nonce and sig (strings) are required")
-        return None
+        raise MalformedDelivery("data (array), nonce and sig (strings) are required")
     return body
 
 
-def verify_webhook_signature(body: bytes | str | dict, secret: str) -> bool:
-    """True only when `sig` is HMAC-SHA1(secret, data + nonce) in hex or base64.
+def signature_matches(delivery: dict[str, Any], secret: str) -> bool:
+    """True only when the parsed delivery's `sig` is HMAC-SHA1(secret, data + nonce).
 
-    `body` is the raw request body or its already parsed JSON. The comparison is constant-time.
-    An empty secret raises: it is a configuration mistake, and accepting would be worse.
+    Hex or base64; the comparison is constant-time. An empty secret raises: it is a
+    configuration mistake, and accepting would be worse.
     """
     if not secret:
         raise ValueError("webhook secret is empty: set the Unified.to workspace secret")
-    delivery = _parse_delivery(body)
-    if delivery is None:
-        return False
-    digest = _digest(delivery["data"], delivery["nonce"], secret)
-    sig = delivery["sig"].strip().encode("utf-8")
+    try:
+        digest = _digest(delivery["data"], delivery["nonce"], secret)
+        sig = delivery["sig"].strip().encode("utf-8")
+    except RecursionError:  # parsed, but too deep to serialise again: nobody signed that
+        raise MalformedDelivery("data is nested too deeply") from None
+    except UnicodeEncodeError:  # a lone surrogate (JSON "\ud800") has no UTF-8 form to sign
+        raise MalformedDelivery("body holds text that is not valid Unicode") from None
     as_hex = digest.hex().encode("ascii")
     as_base64 = base64.b64encode(digest)
     # Evaluate both comparisons so the time taken does not reveal which encoding matched.
@@ -84,6 +93,20 @@ def verify_webhook_signature(body: bytes | str | dict, secret: str) -> bool:
     if not any(matches):
         logger.warning("Webhook refused: signature does not match")
     return any(matches)
+
+
+def verify_webhook_signature(body: bytes | str | dict, secret: str) -> bool:
+    """True only when `body` (raw, or its parsed JSON) is a delivery signed with `secret`.
+
+    A malformed body is refused (False, logged why); an empty secret raises.
+    """
+    if not secret:
+        raise ValueError("webhook secret is empty: set the Unified.to workspace secret")
+    try:
+        return signature_matches(parse_delivery(body), secret)
+    except MalformedDelivery as exc:
+        logger.warning("Webhook refused: %s", exc)
+        return False
 
 
 # Unified.to's webhook `object_type` for each object the connector reads.

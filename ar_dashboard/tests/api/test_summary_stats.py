@@ -288,3 +288,33 @@ def test_payment_post_dated_after_today_is_not_yet_paid_today(api, company_a, pi
     assert today["total_ar"] == "100.00"
     # On the payment's date it is received.
     assert api.get(URL, {"as_of": "2026-07-20"}).json()["total_ar"] == "60.00"
+
+
+def test_overdue_share_past_a_million_percent_is_reported(api, company_a, pinned_today):
+    """Credits can bring total AR near zero while overdue invoices stay: no cap on the ratio.
+
+    An invoice of 1000.00 due 40 days before as_of, a credit memo of −999.99 dated as_of (its
+    own date: current). total AR 0.01; overdue 1000.00; 1000.00 / 0.01 × 100 = 10000000.00 %.
+    """
+    customer = CustomerFactory(company=company_a)
+    InvoiceFactory(
+        company=company_a,
+        customer=customer,
+        posted_on=date(2026, 4, 21),
+        due_on=date(2026, 5, 21),
+        total=D("1000.00"),
+    )
+    InvoiceFactory(
+        company=company_a,
+        customer=customer,
+        doc_type="CREDITMEMO",
+        posted_on=date(2026, 6, 30),
+        due_on=date(2026, 6, 30),
+        total=D("-999.99"),
+    )
+    response = api.get(URL, {"as_of": "2026-06-30"})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert (body["total_ar"], body["total_overdue"]) == ("0.01", "1000.00")
+    assert body["overdue_percentage"] == "10000000.00"

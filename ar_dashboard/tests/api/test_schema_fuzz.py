@@ -1,0 +1,103 @@
+"""Schemathesis over the OpenAPI schema: every operation, schema-valid and invalid input, no 5xx.
+
+The schema is fetched from /ar/api/schema/ through Django's WSGI app, signed in with a token as
+alice (admin of company A, holding conftest's hand-made ledger), and each operation is called
+with generated query and path parameters: boundary and just-out-of-bounds values of each
+(schemathesis' coverage phase), then random ones, valid (positive) and not (negative). Every
+response must be below 500 and match the schema: a status code it documents (200, 400, 401,
+403, 404), a JSON content type and a body of the documented shape; what the schema forbids must
+be refused with a 4xx. Hypothesis is derandomised and bounded, so a run is the same every time.
+
+Schemathesis' pytest decorator is not used: its lazy loader (needed because the schema can only
+be fetched once the test database exists) sets `Node._nodeid`, which pytest 9 no longer has.
+The per-operation tests it would build (`get_all_tests`) are run directly instead.
+"""
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from rest_framework.authtoken.models import Token
+from schemathesis.checks import not_a_server_error
+from schemathesis.pytest.lazy import get_all_tests
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    negative_data_rejection,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+SCHEMA_URL = "/ar/api/schema/"
+EXAMPLES = 40  # fuzzing examples per operation, besides the coverage cases
+OPERATIONS = [
+    "GET /ar/api/aging-distribution/",
+    "GET /ar/api/customer-breakdown/",
+    "GET /ar/api/dagster-status/",
+    "GET /ar/api/invoice-details/{customer_id}/",
+    "GET /ar/api/summary-stats/",
+]
+SETTINGS = settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
+
+
+@pytest.fixture
+def token(alice, ledger, settings):
+    # Dagster is not running in tests: dagster-status answers from the SyncLog at once.
+    settings.DAGSTER_URL = "http://127.0.0.1:9"
+    return Token.objects.create(user=alice).key
+
+
+@pytest.fixture
+def wsgi_app():
+    """Django's WSGI app without the per-request connection cleanup (as Django's test Client):
+    it would close the connection holding the test's transaction on PostgreSQL."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield get_wsgi_application()
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def api_schema(wsgi_app, token):
+    return schemathesis.openapi.from_wsgi(
+        SCHEMA_URL, wsgi_app, headers={"Authorization": f"Token {token}"}
+    )
+
+
+def test_the_schema_lists_every_operation(api_schema):
+    labels = [result.ok().label for result in api_schema.get_all_operations()]
+    assert sorted(labels) == OPERATIONS  # a new endpoint is fuzzed once it is listed here
+
+
+@pytest.mark.parametrize("label", OPERATIONS)
+def test_no_server_error_and_every_answer_is_documented(api_schema, token, label):
+    headers = {"Authorization": f"Token {token}"}
+
+    def call(case):
+        case.call_and_validate(headers=headers, checks=CHECKS)
+
+    # Schemathesis' own phases for each operation: the schema's examples, coverage (boundary
+    # and just-out-of-bounds values of every parameter, positive and negative) and fuzzing.
+    tests = dict(
+        result.ok()
+        for result in get_all_tests(
+            schema=api_schema, test_func=call, settings=SETTINGS, given_kwargs=None
+        )
+    )
+    [test] = [test for operation, test in tests.items() if operation.label == label]
+    test()
