@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 
+from ar_dashboard.money import quantize_money
+
 DEFAULT_EDGES: tuple[int, ...] = (30, 60, 90, 120)
 MAX_BUCKETS = 6  # Current + up to five past-due periods (what ARSummary/ARSnapshot store).
 # Ten years: a longer period means nothing to a collector, and date arithmetic stays in range.
@@ -21,7 +23,8 @@ UNKNOWN_CUSTOMER_LABEL = "Unknown customer"
 
 # Documents in these states never count, at any date (QuickBooks: voided; Unified: DRAFT/DELETED).
 EXCLUDED_STATUSES = frozenset({"VOIDED", "DRAFT", "DELETED"})
-AR_DOC_TYPES = ("INVOICE", "CREDITMEMO")
+# PAYMENT: the unapplied part of a customer payment, a credit aged from the payment date.
+AR_DOC_TYPES = ("INVOICE", "CREDITMEMO", "PAYMENT")
 
 
 class Basis(enum.StrEnum):
@@ -183,7 +186,8 @@ def age_documents(
     for doc in docs:
         if doc.posted_on > as_of or not counts_as_ar(doc.doc_type, doc.status):
             continue
-        amount = balance_as_of(doc.balance, doc.allocations, as_of)
+        # The one rounding rule: each document's open balance in the currency's minor unit.
+        amount = quantize_money(balance_as_of(doc.balance, doc.allocations, as_of), doc.currency)
         if amount == 0:
             continue
         bucket = scheme.bucket_for_days(days_past_due(reference_date(doc, basis), as_of))

@@ -1,6 +1,6 @@
 """SQL expressions that PostgreSQL and SQLite spell differently, written once for both."""
 
-from django.db.models import Func, IntegerField
+from django.db.models import DecimalField, Func, IntegerField, Sum
 
 
 class DaysBetween(Func):
@@ -29,3 +29,60 @@ class DaysBetween(Func):
             extra.setdefault("template", "(%(expressions)s)")
             extra.setdefault("arg_joiner", " - ")
         return super().as_sql(compiler, connection, **extra)
+
+
+class _TenThousandths(Func):
+    """Money as whole ten-thousandths (SQLite only): integers add up exactly, REALs drift."""
+
+    template = "CAST(ROUND((%(expressions)s) * 10000) AS INTEGER)"
+    output_field = IntegerField()
+
+
+class MoneySum(Func):
+    """Σ of a money expression, exact on both backends.
+
+    PostgreSQL sums `numeric` exactly. SQLite stores decimals as REAL, so a plain SUM drifts
+    (0.10 + 0.20 − 0.30 ≠ 0): there the sum runs over integer ten-thousandths and is scaled
+    back once, so both databases return the same figure (exact up to 10^11 on SQLite).
+    """
+
+    output_field = DecimalField(max_digits=19, decimal_places=4)
+
+    def __init__(self, expression, *, filter=None):  # noqa: A002 - mirrors Sum(filter=...)
+        super().__init__(
+            Sum(expression, filter=filter),
+            Sum(_TenThousandths(expression), filter=filter, output_field=IntegerField()),
+        )
+
+    def as_sql(self, compiler, connection, **extra):
+        return compiler.compile(self.source_expressions[0])
+
+    def as_sqlite(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[1])
+        return f"CAST(({sql}) / 10000.0 AS NUMERIC)", params
+
+
+class MinorUnits(Func):
+    """A money expression rounded half away from zero to `places` decimals (a currency's minor
+    unit), identically on both backends. This is the one rounding rule: each document's open
+    balance is rounded before anything is summed, so shown parts add up to shown totals."""
+
+    output_field = DecimalField(max_digits=19, decimal_places=4)
+
+    def __init__(self, expression, places: int, **extra):
+        if not 0 <= places <= 4:
+            raise ValueError(f"places must be 0..4, got {places}")
+        self.places = places
+        super().__init__(expression, **extra)
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"ROUND(({sql}), {int(self.places)})", params
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # Via whole ten-thousandths first, so 1.005 (stored as 1.00499999…) rounds to 1.01;
+        # k + 0.5 is exact in binary, and SQLite's ROUND() rounds it away from zero.
+        sql, params = compiler.compile(self.source_expressions[0])
+        step, scale = 10 ** (4 - self.places), 10**self.places
+        rounded = f"ROUND(ROUND(({sql}) * 10000) / {step}.0) / {scale}.0"
+        return f"CAST({rounded} AS NUMERIC)", params

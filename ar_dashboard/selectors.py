@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Case,
@@ -17,6 +17,7 @@ from django.db.models import (
     Count,
     DateField,
     DecimalField,
+    ExpressionWrapper,
     F,
     IntegerField,
     Max,
@@ -32,8 +33,9 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from ar_dashboard import aging
-from ar_dashboard.expressions import DaysBetween
+from ar_dashboard.expressions import DaysBetween, MinorUnits, MoneySum
 from ar_dashboard.models import MONEY, Allocation, Company, Invoice
+from ar_dashboard.money import minor_units
 
 MoneyField = DecimalField(**MONEY)
 ZERO = Value(Decimal(0), output_field=MoneyField)
@@ -67,22 +69,30 @@ def current_balances_apply(*, company: Company, filters: ARFilters) -> bool:
     """
     if filters.as_of < filters.today:
         return False
-    later = Allocation.objects.filter(company=company, allocated_on__gt=filters.as_of)
+    later = Allocation.objects.filter(
+        company=company, allocated_on__gt=filters.as_of, effective=True
+    )
     return not later.exists()
 
 
 def _amount_expression(*, company: Company, filters: ARFilters):
-    """balance(as_of) = current balance + allocations dated after as_of (DESIGN.md)."""
+    """balance(as_of) = current balance + effective allocations dated after as_of (DESIGN.md),
+    rounded to the currency's minor unit (the one rounding rule: see expressions.MinorUnits)."""
+    places = minor_units(filters.currency)
     if current_balances_apply(company=company, filters=filters):
-        return F("balance")
+        return MinorUnits(F("balance"), places)
     later = (
-        Allocation.objects.filter(document=OuterRef("pk"), allocated_on__gt=filters.as_of)
+        Allocation.objects.filter(
+            document=OuterRef("pk"), allocated_on__gt=filters.as_of, effective=True
+        )
         .order_by()
         .values("document")
         .annotate(total=Sum("amount"))
         .values("total")
     )
-    return F("balance") + Coalesce(Subquery(later, output_field=MoneyField), ZERO)
+    return MinorUnits(
+        F("balance") + Coalesce(Subquery(later, output_field=MoneyField), ZERO), places
+    )
 
 
 def bucket_condition(scheme: aging.AgingScheme, bucket: aging.Bucket, filters: ARFilters) -> Q:
@@ -142,7 +152,7 @@ def open_documents(*, company: Company, filters: ARFilters) -> QuerySet[Invoice]
 def _bucket_sums(scheme: aging.AgingScheme, filters: ARFilters) -> dict[str, Sum]:
     return {
         f"bucket_{b.index}": Coalesce(
-            Sum("amount", filter=bucket_condition(scheme, b, filters)), ZERO
+            MoneySum("amount", filter=bucket_condition(scheme, b, filters)), ZERO
         )
         for b in scheme.buckets
     }
@@ -175,7 +185,7 @@ def aging_distribution(*, company: Company, filters: ARFilters) -> AgingDistribu
     aggregates = {}
     for b in scheme.buckets:
         condition = bucket_condition(scheme, b, filters)
-        aggregates[f"a{b.index}"] = Coalesce(Sum("amount", filter=condition), ZERO)
+        aggregates[f"a{b.index}"] = Coalesce(MoneySum("amount", filter=condition), ZERO)
         aggregates[f"n{b.index}"] = Count("id", filter=condition)
     row = open_documents(company=company, filters=filters).aggregate(**aggregates)
     buckets = [BucketAmount(b, row[f"a{b.index}"], row[f"n{b.index}"]) for b in scheme.buckets]
@@ -204,22 +214,25 @@ def summary_stats(*, company: Company, filters: ARFilters) -> SummaryStats:
     overdue_invoices = overdue & Q(amount__gt=0)
     days = _days_past_due(filters)
     totals = docs.aggregate(
-        total_ar=Coalesce(Sum("amount"), ZERO),
-        total_overdue=Coalesce(Sum("amount", filter=overdue), ZERO),
+        total_ar=Coalesce(MoneySum("amount"), ZERO),
+        total_overdue=Coalesce(MoneySum("amount", filter=overdue), ZERO),
         total_invoices=Count("id"),
-        unapplied_credit=Coalesce(Sum("amount", filter=Q(amount__lt=0)), ZERO),
+        unapplied_credit=Coalesce(MoneySum("amount", filter=Q(amount__lt=0)), ZERO),
         overdue_count=Count("id", filter=overdue_invoices),
         overdue_days=Sum(days, filter=overdue_invoices),
-        overdue_amount=Sum("amount", filter=overdue_invoices),
-        weighted_days=Sum(days * F("amount"), filter=overdue_invoices, output_field=MoneyField),
+        overdue_amount=MoneySum("amount", filter=overdue_invoices),
+        weighted_days=MoneySum(
+            ExpressionWrapper(days * F("amount"), output_field=MoneyField),
+            filter=overdue_invoices,
+        ),
     )
     per_customer = (
         docs.order_by()
         .values("customer_id")
         .annotate(
-            total=Sum("amount"),
+            total=MoneySum("amount"),
             at_risk=Coalesce(
-                Sum("amount", filter=older_than_condition(AT_RISK_DAYS, filters)), ZERO
+                MoneySum("amount", filter=older_than_condition(AT_RISK_DAYS, filters)), ZERO
             ),
         )
     )
@@ -241,9 +254,12 @@ def summary_stats(*, company: Company, filters: ARFilters) -> SummaryStats:
 
 
 def _ratio(numerator, denominator) -> Decimal | None:
+    """numerator ÷ denominator to one decimal, half-up (the README's rule for averages)."""
     if not denominator:
         return None
-    return (Decimal(numerator) / Decimal(denominator)).quantize(Decimal("0.1"))
+    return (Decimal(numerator) / Decimal(denominator)).quantize(
+        Decimal("0.1"), rounding=ROUND_HALF_UP
+    )
 
 
 CUSTOMER_SORTS = {
@@ -278,8 +294,8 @@ def customer_aging_rows(*, company: Company, filters: ARFilters, sort: str = "-t
                 Max("customer__name"),
                 Value(aging.UNKNOWN_CUSTOMER_LABEL, output_field=CharField()),
             ),
-            total_outstanding=Sum("amount"),
-            overdue=Coalesce(Sum("amount", filter=overdue_condition(filters)), ZERO),
+            total_outstanding=MoneySum("amount"),
+            overdue=Coalesce(MoneySum("amount", filter=overdue_condition(filters)), ZERO),
             invoice_count=Count("id"),
             oldest_reference=Min(_reference_field(filters.basis), filter=Q(amount__gt=0)),
             **_bucket_sums(scheme, filters),
@@ -315,7 +331,7 @@ def customer_documents(*, company: Company, filters: ARFilters) -> QuerySet[Invo
 
 def summary_total(*, company: Company, filters: ARFilters) -> Decimal:
     """Σ open balance on `as_of` of the filtered documents."""
-    total = open_documents(company=company, filters=filters).aggregate(t=Sum("amount"))["t"]
+    total = open_documents(company=company, filters=filters).aggregate(t=MoneySum("amount"))["t"]
     return total or Decimal(0)
 
 

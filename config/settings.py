@@ -210,6 +210,15 @@ if UNIFIED_CURSOR_OVERLAP_SECONDS < 0:
 UNIFIED_PAGE_SIZE = _int("UNIFIED_PAGE_SIZE", 100)
 DAGSTER_URL = env.str("DAGSTER_URL", default="http://127.0.0.1:3000")
 PIPELINE_TIMEZONE = env.str("PIPELINE_TIMEZONE", default=TIME_ZONE)
+# One sync per company: a running sync refreshes its SyncLog's heartbeat every
+# SYNC_HEARTBEAT_SECONDS; one silent for longer than SYNC_LEASE_SECONDS died and is reaped.
+SYNC_LEASE_SECONDS = _int("SYNC_LEASE_SECONDS", 300)
+SYNC_HEARTBEAT_SECONDS = _int("SYNC_HEARTBEAT_SECONDS", 30)
+if not 0 < SYNC_HEARTBEAT_SECONDS < SYNC_LEASE_SECONDS:
+    raise ImproperlyConfigured(
+        f"SYNC_HEARTBEAT_SECONDS={SYNC_HEARTBEAT_SECONDS} must be above 0 and below "
+        f"SYNC_LEASE_SECONDS={SYNC_LEASE_SECONDS}, or live syncs would be reaped"
+    )
 
 # Security: on by default whenever DEBUG is off (`manage.py check --deploy` is clean).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

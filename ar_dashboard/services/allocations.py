@@ -1,17 +1,27 @@
 """Dated allocations: the history that lets AR be aged as of any past date.
 
-Each row is keyed (document, ref) where ref names the money's source, so the same payment seen
-from the invoice (`payments[]`) and from the payment (`allocations[]`) is one row. Whatever
-part of a document's paid amount no dated row explains becomes one `implied` row dated on the
-document's paid date (else its last update), as DESIGN.md prescribes.
+Every record that states applications of money keeps its own rows (`stated_by`): a payment's
+`allocations[]`, a credit memo's `applications[]`, an invoice's `payments[]`. One line of
+money from a source (`ref`: pay:<payment> or cm:<memo>) to a target document gives two legs:
+one on the target (its balance went down) and one on the source's own document (the memo, or
+the payment's unapplied-payment document: its credit was used). For each (source, target) pair
+only the most authoritative statement is `effective` (rank: the source's own, then a payment
+carrying a memo line, then the target's), so the same application seen from two sides counts
+once, and a withdrawn statement falls back to the other side.
+
+Reloading a record replaces its statement; a deleted or voided object takes every row it
+sourced or received with it. What part of a document's paid amount no effective dated row
+explains becomes one `implied` row on its paid date (else its last update), as DESIGN.md says.
+An unapplied-payment document's balance is derived here: −cash + what its lines applied.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 from django.db.models import Sum
 
@@ -21,34 +31,171 @@ from connectors.unified.records import DocumentRecord, PaymentRecord
 
 BATCH = 500
 LocalDate = Callable[[datetime | None], date | None]
+ZERO = Decimal(0)
 
 
-class _Targets:
-    """Stored documents by external id: pk, sign and dates needed to place allocations."""
-
-    def __init__(self, company: Company, external_ids: set[str]):
-        self.rows: dict[str, dict] = {}
-        ids = sorted(external_ids)
-        for start in range(0, len(ids), BATCH):
-            for row in Invoice.objects.filter(
-                company=company, external_id__in=ids[start : start + BATCH]
-            ).values("id", "external_id", "doc_type", "paid_on", "posted_on"):
-                row["sign"] = -1 if row["doc_type"] == Invoice.DocType.CREDITMEMO else 1
-                self.rows[row["external_id"]] = row
-
-    def get(self, external_id: str) -> dict | None:
-        return self.rows.get(external_id)
+def payment_document_id(payment_id: str) -> str:
+    """External id of the unapplied-payment document that stands for a payment."""
+    return f"pmt:{payment_id}"
 
 
-def _payment_dates(company: Company, refs: set[str]) -> dict[str, tuple[int, date]]:
-    ids = sorted(r.removeprefix("pay:") for r in refs)
-    found = {}
-    for start in range(0, len(ids), BATCH):
-        for pk, external_id, paid_on in Payment.objects.filter(
-            company=company, external_id__in=ids[start : start + BATCH]
-        ).values_list("id", "external_id", "paid_on"):
-            found[f"pay:{external_id}"] = (pk, paid_on)
-    return found
+def _chunks(items: Iterable, size: int = BATCH):
+    items = sorted(items, key=str)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class _Stored:
+    """Stored documents and payments by external id, fetched once for the whole rebuild."""
+
+    DOC_FIELDS = ("id", "external_id", "doc_type", "source_status", "total", "balance")
+    DOC_FIELDS += ("paid_on", "posted_on")
+
+    def __init__(self, company: Company, document_ids: set[str], payment_ids: set[str]):
+        self.docs: dict[str, dict] = {}
+        self.payments: dict[str, dict] = {}
+        for chunk in _chunks(document_ids):
+            for row in Invoice.objects.filter(company=company, external_id__in=chunk).values(
+                *self.DOC_FIELDS
+            ):
+                row["sign"] = -1 if row["total"] < 0 else 1
+                row["live"] = aging.counts_as_ar(row["doc_type"], row["source_status"])
+                self.docs[row["external_id"]] = row
+        for chunk in _chunks(payment_ids):
+            for row in Payment.objects.filter(company=company, external_id__in=chunk).values(
+                "id", "external_id", "paid_on", "source_status"
+            ):
+                self.payments[row["external_id"]] = row
+
+    def doc(self, external_id: str) -> dict | None:
+        return self.docs.get(external_id)
+
+    def source_doc(self, ref: str) -> dict | None:
+        """The document whose credit a source spends: the memo, or the payment's document."""
+        kind, _, external_id = ref.partition(":")
+        if kind == "cm":
+            return self.docs.get(external_id)
+        if kind == "pay":
+            return self.docs.get(payment_document_id(external_id))
+        return None
+
+    def payment_pk(self, ref: str) -> int | None:
+        row = self.payments.get(ref.removeprefix("pay:")) if ref.startswith("pay:") else None
+        return row["id"] if row else None
+
+    def payment_date(self, ref: str) -> date | None:
+        row = self.payments.get(ref.removeprefix("pay:")) if ref.startswith("pay:") else None
+        return row["paid_on"] if row else None
+
+
+@dataclass
+class _Statement:
+    """The rows one record states, built line by line (ordinals per pair and date)."""
+
+    company: Company
+    stored: _Stored
+    stated_by: str
+    rank: int
+    warnings: list[dict]
+    rows: list[Allocation] = field(default_factory=list)
+    _ordinals: dict = field(default_factory=lambda: defaultdict(int))
+
+    def line(self, ref: str, target_id: str, amount: Decimal, on: date, kind: str) -> None:
+        """Money `amount` from `ref` onto document `target_id` on `on`: its two legs."""
+        target = self.stored.doc(target_id)
+        if target is None:
+            self.warnings.append(
+                {"object": kind, "id": self.stated_by, "warning": f"unknown document {target_id}"}
+            )
+            return
+        source = self.stored.source_doc(ref)
+        if source is not None and source["id"] == target["id"]:
+            return  # a credit applied to itself moves nothing
+        if not target["live"] or (source is not None and not source["live"]):
+            return  # a voided or deleted end: the application no longer exists
+        if ref.startswith("pay:"):
+            payment = self.stored.payments.get(ref.removeprefix("pay:"))
+            if payment is not None and source is None:
+                return  # a stored payment without its document has been deleted
+        key = (ref, target_id, on)
+        ordinal = self._ordinals[key]
+        self._ordinals[key] += 1
+        common = {
+            "company": self.company,
+            "payment_id": self.stored.payment_pk(ref),
+            "kind": kind,
+            "ref": ref,
+            "target": target_id,
+            "stated_by": self.stated_by,
+            "line": ordinal,
+            "rank": self.rank,
+            "allocated_on": on,
+        }
+        # The target's balance goes down by `amount` toward zero (a credit's goes up); the
+        # source's leg is the opposite, so an application never changes the total AR.
+        leg = target["sign"] * amount
+        self.rows.append(Allocation(document_id=target["id"], amount=leg, **common))
+        if source is not None:
+            self.rows.append(Allocation(document_id=source["id"], amount=-leg, **common))
+
+
+def _document_statements(
+    company: Company, stored: _Stored, doc: DocumentRecord, local_date: LocalDate, warnings
+) -> list[_Statement]:
+    """An invoice's `payments[]` (rank TARGET) and a memo's `applications[]` (rank SOURCE)."""
+    own = stored.doc(doc.id)
+    if own is None or not own["live"]:
+        return []
+    fallback = local_date(doc.paid_at) or local_date(doc.updated_at) or own["posted_on"]
+    received = _Statement(company, stored, f"doc:{doc.id}", Allocation.Rank.TARGET, warnings)
+    applied = _Statement(company, stored, f"cm:{doc.id}", Allocation.Rank.SOURCE, warnings)
+    for a in doc.allocations:
+        if a.ref.startswith("cm:"):
+            on = local_date(a.on) or fallback
+            applied.line(a.ref, a.target_id, a.amount, on, Allocation.Kind.CREDIT)
+        else:
+            on = local_date(a.on) or stored.payment_date(a.ref) or fallback
+            received.line(a.ref, doc.id, a.amount, on, Allocation.Kind.PAYMENT)
+    return [received, applied]
+
+
+def _payment_statement(
+    company: Company, stored: _Stored, payment: PaymentRecord, local_date: LocalDate, warnings
+) -> _Statement:
+    """A payment's lines. Lines on credits (memos, negative invoices) spend that credit on the
+    payment's invoice lines in order (QuickBooks: total = Σ invoice lines − Σ credit lines);
+    what no invoice line absorbs is credit paid out by the payment itself (a refund)."""
+    ref = f"pay:{payment.id}"
+    statement = _Statement(company, stored, ref, Allocation.Rank.SOURCE, warnings)
+    carried = _Statement(company, stored, ref, Allocation.Rank.CARRIER, warnings)
+    if not payment.is_settled:
+        return statement
+    invoices: list[list] = []  # [target id, cash left, date]
+    credits: list[tuple[str, Decimal, date]] = []
+    for a in payment.allocations:
+        target = stored.doc(a.target_id)
+        is_credit = target["sign"] < 0 if target else a.target_type == "CREDITMEMO"
+        if is_credit:
+            credits.append((a.target_id, a.amount, local_date(a.on)))
+        else:
+            invoices.append([a.target_id, a.amount, local_date(a.on)])
+    for memo_id, amount, on in credits:
+        left = amount
+        for line in invoices:
+            used = min(left, line[1]) if line[1] > 0 else ZERO
+            if used > 0:
+                carried.line(f"cm:{memo_id}", line[0], used, on, Allocation.Kind.CREDIT)
+                line[1] -= used
+                left -= used
+        if left:
+            carried.line(
+                f"cm:{memo_id}", payment_document_id(payment.id), left, on, Allocation.Kind.CREDIT
+            )
+    for target_id, cash, on in invoices:
+        if cash:
+            statement.line(ref, target_id, cash, on, Allocation.Kind.PAYMENT)
+    statement.rows += carried.rows
+    return statement
 
 
 def allocations_rebuild(
@@ -58,133 +205,256 @@ def allocations_rebuild(
     payments: list[PaymentRecord],
     local_date: LocalDate,
     warnings: list[dict],
+    dead_documents: Iterable[str] = (),
+    dead_payments: Iterable[str] = (),
 ) -> None:
-    """Upsert the allocations the batch states, drop those it withdrew, refresh implied rows."""
-    targets = _Targets(
-        company,
-        {d.id for d in documents}
-        | {a.target_id for d in documents for a in d.allocations}
-        | {a.target_id for p in payments for a in p.allocations},
-    )
-    stated = [a for d in documents for a in d.allocations]
-    # Stored payments (pk, date) for every payment ref the batch mentions, from either side.
-    payment_refs = {a.ref for a in stated if a.ref.startswith("pay:")}
-    payment_info = _payment_dates(company, payment_refs | {f"pay:{p.id}" for p in payments})
-    rows: dict[tuple[int, str], Allocation] = {}
+    """Replace the statements of the batch's records, drop what dead objects sourced or received,
+    re-rank the pairs touched, then refresh implied rows and unapplied-payment balances."""
+    dead_documents, dead_payments = set(dead_documents), set(dead_payments)
+    document_ids = {d.id for d in documents} | dead_documents
+    document_ids |= {a.target_id for d in documents for a in d.allocations}
+    document_ids |= {a.target_id for p in payments for a in p.allocations}
+    document_ids |= {p.invoice_id for p in payments if p.invoice_id}
+    document_ids |= {a.ref.removeprefix("cm:") for p in payments for a in p.allocations}
+    payment_ids = {p.id for p in payments} | dead_payments
+    payment_ids |= {a.ref.removeprefix("pay:") for d in documents for a in d.allocations}
+    document_ids |= {payment_document_id(p) for p in payment_ids}
+    stored = _Stored(company, document_ids, payment_ids)
 
-    def add(target_id: str, ref: str, amount: Decimal, on: date, kind: str, sign=None):
-        target = targets.get(target_id)
-        if target is None:
-            warnings.append({"object": kind, "id": ref, "warning": f"unknown document {target_id}"})
-            return
-        rows[(target["id"], ref)] = Allocation(
-            company=company,
-            document_id=target["id"],
-            payment_id=payment_info.get(ref, (None,))[0],
-            kind=kind,
-            ref=ref,
-            amount=(sign or target["sign"]) * amount,
-            allocated_on=on,
-        )
-
+    statements: list[_Statement] = []
     for doc in documents:
-        own = targets.get(doc.id)
-        fallback = local_date(doc.paid_at) or local_date(doc.updated_at)
-        for a in doc.allocations:
-            if a.ref.startswith("cm:"):  # a credit memo applied to another document
-                on = local_date(a.on) or fallback or own["posted_on"]
-                add(a.target_id, a.ref, a.amount, on, Allocation.Kind.CREDIT, sign=1)
-                add(doc.id, f"app:{a.target_id}", a.amount, on, Allocation.Kind.CREDIT)
-            else:
-                known = payment_info.get(a.ref, (None, None))[1]
-                on = local_date(a.on) or known or fallback or own["posted_on"]
-                add(doc.id, a.ref, a.amount, on, Allocation.Kind.PAYMENT)
+        statements += _document_statements(company, stored, doc, local_date, warnings)
     for payment in payments:
-        if not payment.is_settled:
-            continue
-        for a in payment.allocations:
-            add(a.target_id, a.ref, a.amount, local_date(a.on), Allocation.Kind.PAYMENT)
+        statements.append(_payment_statement(company, stored, payment, local_date, warnings))
 
-    _withdraw(company, documents, payments, rows)
-    _save(list(rows.values()))
-    _refresh_implied(company, [t["id"] for t in targets.rows.values()], warnings)
+    stated_by = {f"doc:{d.id}" for d in documents} | {f"cm:{d.id}" for d in documents}
+    stated_by |= {f"pay:{p.id}" for p in payments}
+    dead_refs = {f"pay:{p}" for p in dead_payments} | {f"cm:{d}" for d in dead_documents}
+    dead_refs |= {f"pay:{p.id}" for p in payments if not p.is_settled}
+    dead_targets = dead_documents | {payment_document_id(p) for p in dead_payments}
+    for key in (d.id for d in documents):
+        row = stored.doc(key)
+        if row is not None and not row["live"]:
+            dead_refs.add(f"cm:{key}")
+            dead_targets.add(key)
+    rows = [row for s in statements for row in s.rows]
+    # A line-less payment's rows are restated after ranking (below), not withdrawn here.
+    spared = {f"pay:{p.id}" for p in _lineless(payments)}
+    touched = _withdraw(
+        company, stated_by - spared, dead_refs, dead_targets, {_key(r) for r in rows}
+    )
+    _save(rows)
+    touched.refs |= {row.ref for row in rows}
+    touched.documents |= {row.document_id for row in rows}
+    _rank(company, touched)
+
+    capped, withdrawn = _invoice_id_lines(company, stored, payments, local_date, warnings)
+    _save(capped)
+    touched.refs |= withdrawn.refs | {row.ref for row in capped}
+    touched.documents |= withdrawn.documents | {row.document_id for row in capped}
+    _rank(company, touched)
+
+    touched.documents |= {row["id"] for row in stored.docs.values()}
+    _refresh_implied(company, touched.documents, local_date, warnings)
+    _refresh_payment_documents(touched.documents)
 
 
-def _withdraw(company, documents, payments, rows) -> None:
-    """Delete rows a reloaded memo or payment no longer states (a void, a re-application)."""
-    kept = set(rows)
-    memo_ids = sorted(d.id for d in documents if d.doc_type == "CREDITMEMO")
-    owned_refs = sorted({f"cm:{m}" for m in memo_ids} | {f"pay:{p.id}" for p in payments})
-    stale = []
-    for start in range(0, len(owned_refs), BATCH):
-        owned = Allocation.objects.filter(
-            company=company, ref__in=owned_refs[start : start + BATCH]
-        )
-        stale += [
-            pk
-            for pk, doc, ref in owned.values_list("id", "document_id", "ref")
-            if (doc, ref) not in kept
-        ]
-    for start in range(0, len(memo_ids), BATCH):
-        applied = Allocation.objects.filter(
-            company=company,
-            document__external_id__in=memo_ids[start : start + BATCH],
-            ref__startswith="app:",
-        )
-        stale += [
-            pk
-            for pk, doc, ref in applied.values_list("id", "document_id", "ref")
-            if (doc, ref) not in kept
-        ]
-    for start in range(0, len(stale), BATCH):
-        Allocation.objects.filter(id__in=stale[start : start + BATCH]).delete()
+@dataclass
+class _Touched:
+    refs: set[str] = field(default_factory=set)
+    documents: set[int] = field(default_factory=set)
+
+
+ROW_KEY = ("document_id", "ref", "target", "stated_by", "allocated_on", "line")
+
+
+def _key(row: Allocation) -> tuple:
+    return tuple(getattr(row, name) for name in ROW_KEY)
+
+
+def _withdraw(
+    company: Company,
+    stated_by: set[str],
+    dead_refs: set[str],
+    dead_targets: set[str],
+    keep: set[tuple],
+) -> _Touched:
+    """Delete the rows the batch's records no longer state, and every row of a dead object.
+
+    Rows restated identically (`keep`) stay where they are, so a resync changes no row.
+    """
+    touched = _Touched()
+    lookups = [
+        ("stated_by__in", stated_by),
+        ("ref__in", dead_refs),
+        ("target__in", dead_targets),
+    ]
+    for lookup, keys in lookups:
+        for chunk in _chunks(keys):
+            rows = Allocation.objects.filter(company=company, **{lookup: chunk}).exclude(
+                kind=Allocation.Kind.IMPLIED
+            )
+            stale = []
+            for pk, *key in rows.values_list("id", *ROW_KEY):
+                if lookup != "stated_by__in" or tuple(key) not in keep:
+                    stale.append(pk)
+                    touched.refs.add(key[1])
+                    touched.documents.add(key[0])
+            for ids in _chunks(stale):
+                Allocation.objects.filter(id__in=ids).delete()
+    return touched
 
 
 def _save(rows: list[Allocation]) -> None:
-    for start in range(0, len(rows), BATCH):
-        Allocation.objects.bulk_create(
-            rows[start : start + BATCH],
-            update_conflicts=True,
-            unique_fields=["document", "ref"],
-            update_fields=["payment", "kind", "amount", "allocated_on"],
+    """Insert new rows, update the amount of restated ones (same statement line)."""
+    Allocation.objects.bulk_create(
+        rows,
+        batch_size=BATCH,
+        update_conflicts=True,
+        unique_fields=["document", "ref", "target", "stated_by", "allocated_on", "line"],
+        update_fields=["payment", "kind", "amount", "rank"],
+    )
+
+
+def _rank(company: Company, touched: _Touched) -> None:
+    """For each (source, target) pair of the touched sources, only the best rank counts."""
+    for chunk in _chunks(touched.refs):
+        rows = list(
+            Allocation.objects.filter(company=company, ref__in=chunk).values_list(
+                "id", "ref", "target", "rank", "effective", "document_id"
+            )
         )
+        best: dict[tuple[str, str], int] = {}
+        for _, ref, target, rank, _, _ in rows:
+            best[(ref, target)] = min(rank, best.get((ref, target), rank))
+        flips = {True: [], False: []}
+        for pk, ref, target, rank, effective, document_id in rows:
+            wanted = rank == best[(ref, target)]
+            if wanted != effective:
+                flips[wanted].append(pk)
+                touched.documents.add(document_id)
+        for value, ids in flips.items():
+            for ids_chunk in _chunks(ids):
+                Allocation.objects.filter(id__in=ids_chunk).update(effective=value)
 
 
-def _refresh_implied(company: Company, document_ids: list[int], warnings: list[dict]) -> None:
-    """Give each document an `implied` row for the paid part no dated allocation explains."""
-    for start in range(0, len(document_ids), BATCH):
-        chunk = document_ids[start : start + BATCH]
-        dated = dict(
-            Allocation.objects.filter(document_id__in=chunk)
+def _explained(document_ids: Iterable[int]) -> dict[int, Decimal]:
+    """Σ effective dated (non-implied) allocations per document."""
+    totals: dict[int, Decimal] = {}
+    for chunk in _chunks(document_ids):
+        totals.update(
+            Allocation.objects.filter(document_id__in=chunk, effective=True)
             .exclude(kind=Allocation.Kind.IMPLIED)
+            .order_by()
             .values("document_id")
             .annotate(total=Sum("amount"))
             .values_list("document_id", "total")
         )
-        implied, drop = [], []
-        docs = Invoice.objects.filter(id__in=chunk).values(
-            "id",
-            "external_id",
-            "doc_type",
-            "source_status",
-            "total",
-            "balance",
-            "paid_on",
-            "source_updated_at",
-            "posted_on",
+    return totals
+
+
+def _lineless(payments: list[PaymentRecord]) -> list[PaymentRecord]:
+    """Settled payments that name an invoice but state no lines, oldest first."""
+    found = (p for p in payments if p.is_settled and p.invoice_id and not p.allocations)
+    return sorted(found, key=lambda p: (p.paid_at, p.id))
+
+
+def _invoice_id_lines(
+    company: Company, stored: _Stored, payments: list[PaymentRecord], local_date, warnings
+) -> tuple[list[Allocation], _Touched]:
+    """A payment naming an invoice without lines pays it only up to its unexplained paid part.
+
+    Computed after every other statement is ranked: the room left on the invoice is its paid
+    part less what effective dated rows (other than this payment's own) already explain.
+    """
+    lineless = _lineless(payments)
+    targets = [stored.doc(p.invoice_id) for p in lineless]
+    explained = _explained(t["id"] for t in targets if t is not None)
+    own_refs = [f"pay:{p.id}" for p in lineless]
+    own = Allocation.objects.filter(company=company, stated_by__in=own_refs, effective=True)
+    for document_id, amount in own.values_list("document_id", "amount"):
+        explained[document_id] = explained.get(document_id, ZERO) - amount
+    rows: list[Allocation] = []
+    for payment, target in zip(lineless, targets, strict=True):
+        if target is None:
+            warnings.append(
+                {
+                    "object": "payments",
+                    "id": payment.id,
+                    "warning": f"unknown document {payment.invoice_id}",
+                }
+            )
+            continue
+        if target["sign"] < 0 or payment.total <= 0:
+            continue
+        paid = target["total"] - target["balance"]
+        room = max(ZERO, paid - explained.get(target["id"], ZERO))
+        applied = min(payment.total, room)
+        if applied < payment.total:
+            warnings.append(
+                {
+                    "object": "payments",
+                    "id": payment.id,
+                    "warning": f"{applied} of {payment.total} applied to {payment.invoice_id}; "
+                    "the rest is unapplied credit",
+                }
+            )
+        if applied <= 0:
+            continue
+        explained[target["id"]] = explained.get(target["id"], ZERO) + applied
+        ref = f"pay:{payment.id}"
+        statement = _Statement(company, stored, ref, Allocation.Rank.SOURCE, warnings)
+        statement.line(ref, payment.invoice_id, applied, local_date(payment.paid_at), "payment")
+        rows += statement.rows
+    touched = _withdraw(company, set(own_refs), set(), set(), {_key(r) for r in rows})
+    return rows, touched
+
+
+def _refresh_implied(
+    company: Company, document_ids: set[int], local_date: LocalDate, warnings: list[dict]
+) -> None:
+    """Give each document an `implied` row for the paid part no effective dated row explains."""
+    explained = _explained(document_ids)
+    for chunk in _chunks(document_ids):
+        implied = []
+        docs = (
+            Invoice.objects.filter(id__in=chunk)
+            .exclude(doc_type=Invoice.DocType.PAYMENT)
+            .values(
+                "id",
+                "external_id",
+                "doc_type",
+                "source_status",
+                "total",
+                "balance",
+                "paid_on",
+                "source_updated_at",
+                "posted_on",
+            )
         )
         for doc in docs:
-            row = _implied_row(company, doc, dated.get(doc["id"]) or Decimal(0), warnings)
-            (implied.append(row) if row else drop.append(doc["id"]))
-        Allocation.objects.filter(document_id__in=drop, kind=Allocation.Kind.IMPLIED).delete()
+            row = _implied_row(company, doc, explained.get(doc["id"], ZERO), local_date, warnings)
+            if row is not None:
+                implied.append(row)
+        wanted = {_key(row) for row in implied}
+        stale = [
+            pk
+            for pk, *key in Allocation.objects.filter(
+                document_id__in=chunk, kind=Allocation.Kind.IMPLIED
+            ).values_list("id", *ROW_KEY)
+            if tuple(key) not in wanted
+        ]
+        Allocation.objects.filter(id__in=stale).delete()
         _save(implied)
 
 
-def _implied_row(company, doc: dict, dated: Decimal, warnings: list[dict]) -> Allocation | None:
+def _implied_row(
+    company: Company, doc: dict, dated: Decimal, local_date: LocalDate, warnings: list[dict]
+) -> Allocation | None:
     if not aging.counts_as_ar(doc["doc_type"], doc["source_status"]):
         return None
     remainder = (doc["total"] - doc["balance"]) - dated  # signed like the document
-    sign = -1 if doc["doc_type"] == Invoice.DocType.CREDITMEMO else 1
+    sign = -1 if doc["total"] < 0 else 1
     if remainder * sign < 0:
         warnings.append(
             {
@@ -196,14 +466,31 @@ def _implied_row(company, doc: dict, dated: Decimal, warnings: list[dict]) -> Al
         return None
     if remainder == 0:
         return None
-    updated = doc["source_updated_at"]
-    updated_on = aging.calendar_date(updated, ZoneInfo(company.timezone)) if updated else None
-    on = doc["paid_on"] or updated_on or doc["posted_on"]
+    on = doc["paid_on"] or local_date(doc["source_updated_at"]) or doc["posted_on"]
     return Allocation(
         company=company,
         document_id=doc["id"],
         kind=Allocation.Kind.IMPLIED,
         ref="implied",
+        target=doc["external_id"],
+        stated_by="implied",
         amount=remainder,
         allocated_on=on,
     )
+
+
+def _refresh_payment_documents(document_ids: set[int]) -> None:
+    """An unapplied-payment document's balance: its total (−cash) less what its lines used."""
+    for chunk in _chunks(document_ids):
+        docs = Invoice.objects.filter(id__in=chunk, doc_type=Invoice.DocType.PAYMENT)
+        used = dict(
+            Allocation.objects.filter(document__in=docs, effective=True)
+            .order_by()
+            .values("document_id")
+            .annotate(total=Sum("amount"))
+            .values_list("document_id", "total")
+        )
+        for pk, total, balance in docs.values_list("id", "total", "balance"):
+            new_balance = total - used.get(pk, ZERO)
+            if new_balance != balance:
+                Invoice.objects.filter(id=pk).update(balance=new_balance, paid=total - new_balance)

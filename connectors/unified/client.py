@@ -259,13 +259,16 @@ class UnifiedClient:
     def _paginate(
         self, path: str, query: dict[str, Any], limit: int, offset: int
     ) -> Iterator[dict]:
-        seen: set[str | int] = set()
+        # id → `updated_at` of the version passed on. A record edited while we page comes
+        # round again at the end with a newer `updated_at`: that version is passed on too (the
+        # loader keeps the last one per id), an identical repeat is not.
+        seen: dict[str | int, object] = {}
         previous: list[dict] = []
         while True:
             page = self._get_page(path, {**query, "limit": limit, "offset": offset})
             if not page:
                 return
-            fresh = [record for record in page if _record_key(record) not in seen]
+            fresh = [record for record in page if _is_new(record, seen)]
             # Even a page of nothing but repeats is normal when many records were edited while
             # we paged (they come round again at the end); the same page twice is not. Records
             # without an id count as repeats when the whole page is the previous one verbatim.
@@ -275,7 +278,6 @@ class UnifiedClient:
                     f"({len(page)} records already seen): the integration appears to ignore offset"
                 )
             previous = page
-            seen.update(key for record in fresh if (key := _record_key(record)) is not None)
             self.stats["records"] += len(fresh)
             yield from fresh
             # What the server sent, not what we asked: a server clamping pages to fewer than
@@ -360,6 +362,18 @@ class UnifiedClient:
             "Unified.to GET %s: %s; retry %d/%d in %.2fs", url, reason, attempt + 1, budget, delay
         )
         self._sleep(delay)
+
+
+def _is_new(record: dict, seen: dict[str | int, object]) -> bool:
+    """True for a record not passed on yet, or a newer version of one (and notes it)."""
+    key = _record_key(record)
+    if key is None:
+        return True
+    version = record.get("updated_at")
+    if key in seen and seen[key] == version:
+        return False
+    seen[key] = version
+    return True
 
 
 def _record_key(record: dict) -> str | int | None:

@@ -14,7 +14,7 @@ from contextlib import ExitStack
 import pytest
 from rest_framework.test import APIClient
 
-from ar_dashboard.models import Company, Customer, SyncLog
+from ar_dashboard.models import Company, Customer, Invoice, SyncLog
 from ar_dashboard.tests.factories import MembershipFactory, UserFactory
 from connectors.unified.sandbox import Faults, SandboxData, SandboxServer
 from etl.definitions import defs
@@ -819,3 +819,51 @@ def test_half_cent_balances_round_per_document_so_buckets_add_up(pipeline):
     yen = dict.fromkeys(USD_KEYS, "0") | {"current": "101", "1_30": "101", "31_60": "101"}
     assert pipeline.buckets(currency="JPY") == yen | {"total": "303"}
     assert pipeline.summary(currency="JPY")["total_ar"] == "303"
+
+
+# 5. Paging: an edit during a full listing must not look like a deletion ----------------------
+
+
+def test_an_edit_while_a_full_listing_pages_deletes_nothing(pipeline):
+    """Five invoices of 100.00 (inv-0 … inv-4, updated in that order), served two a page.
+
+    During the second full sync, inv-0 is edited right after the first page (offset 0) is
+    served: sorted by `updated_at` it moves to the end, so inv-2 slips to offset 1 and the
+    page at offset 2 starts at inv-3: inv-2 is never listed. The listing completed without
+    error, but a record changed during it, so nothing is marked deleted: AR stays 5 × 100.00
+    = 500.00 and inv-2 still counts. The next full sync, undisturbed, sees all five.
+    """
+    from connectors.unified.sandbox import PagingEdit
+
+    pipeline.serve(
+        ledger(
+            invoices=[
+                invoice(
+                    f"inv-{i}",
+                    "100.00",
+                    posted="2026-02-01",
+                    due="2026-03-03",
+                    updated=f"2026-02-0{i + 1}T10:00:00Z",
+                )
+                for i in range(5)
+            ]
+        )
+    )
+    pipeline.sync()
+    assert pipeline.summary()["total_ar"] == "500.00"
+
+    pipeline.faults.edit_during_paging = PagingEdit(
+        "invoice", "inv-0", after_offset=0, changes={"invoice_number": "INV-0-R"}
+    )
+    pipeline.faults.page_cap = 2  # the server serves two records a page
+    log = pipeline.sync(full=True)
+
+    assert pipeline.faults.edit_during_paging.fired
+    assert pipeline.summary()["total_ar"] == "500.00"
+    assert pipeline.documents("c-1") == dict.fromkeys(
+        ["inv-0", "inv-1", "inv-2", "inv-3", "inv-4"], "100.00"
+    )
+    assert log.counts["documents"].get("deleted", 0) == 0
+    assert any("deletions left to the next full sync" in w["warning"] for w in log.warnings)
+    # The edited version, listed again at the end, is the one kept.
+    assert Invoice.objects.get(external_id="inv-0").number == "INV-0-R"

@@ -112,15 +112,21 @@ def test_load_creates_customers_documents_and_payments(company_a):
     assert result.counts["invoices"] == {"fetched": 2, "skipped": 1}
     assert result.counts["documents"] == {"created": 1, "updated": 0}
     assert Customer.objects.get(company=company_a).external_id == "c1"
-    inv = Invoice.objects.get(company=company_a)
+    inv = Invoice.objects.get(company=company_a, doc_type="INVOICE")
+    # The payment, fully applied, leaves an unapplied-payment document of zero.
+    unapplied = Invoice.objects.get(company=company_a, doc_type="PAYMENT")
+    assert (unapplied.external_id, unapplied.total, unapplied.balance) == ("pmt:p1", -40, 0)
     assert (inv.customer.external_id, inv.balance, inv.paid, inv.due_on) == (
         "c1",
         D("60"),
         D("40"),
         date(2026, 2, 9),
     )
-    # The payment seen from the invoice and from the payment is one allocation row.
-    allocation = Allocation.objects.get(document=inv)
+    # The payment seen from the invoice and from the payment is one effective row: the
+    # payment's own statement; the invoice's is kept, not counted.
+    assert Allocation.objects.filter(document=inv).count() == 2
+    allocation = Allocation.objects.get(document=inv, effective=True)
+    assert allocation.rank == Allocation.Rank.SOURCE
     assert (allocation.ref, allocation.amount, allocation.allocated_on) == (
         "pay:p1",
         D("40"),
@@ -209,8 +215,12 @@ def test_credit_memo_from_both_endpoints_is_one_document_applied_to_an_invoice(c
         D("-10"),
         D("-30"),
     )
-    rows = {(a.document.external_id, a.ref): a.amount for a in Allocation.objects.all()}
-    assert rows == {("i1", "cm:m1"): D("20"), ("m1", "app:i1"): D("-20")}
+    rows = {
+        (a.document.external_id, a.ref, a.target): a.amount
+        for a in Allocation.objects.filter(effective=True)
+    }
+    # One application, two legs: the invoice went down by 20, the memo's credit was used by 20.
+    assert rows == {("i1", "cm:m1", "i1"): D("20"), ("m1", "cm:m1", "i1"): D("-20")}
     # On 19 January the credit was not yet applied: invoice 100 open, memo −30 unapplied.
     jan19 = ARFilters(as_of=date(2026, 1, 19), today=date(2026, 11, 1), currency="USD")
     assert selectors.summary_total(company=company_a, filters=jan19) == D("70")
@@ -280,9 +290,11 @@ def test_voided_payment_withdraws_its_allocation(company_a):
         "allocations": [{"object_type": "INVOICE", "object_id": "i1", "amount": 100}],
     }
     load(company_a, contacts=[contact("c1")], invoices=[invoice("i1", paid=100)], payments=[pay])
-    assert Allocation.objects.get().ref == "pay:p1"
+    assert Allocation.objects.get(document__external_id="i1").ref == "pay:p1"
     load(company_a, invoices=[invoice("i1", paid=0)], payments=[{**pay, "status": "FAILED"}])
     assert not Allocation.objects.exists()
+    # A failed payment is no unapplied credit either: its document counts nothing.
+    assert Invoice.objects.get(external_id="pmt:p1").source_status == "VOIDED"
 
 
 def test_a_crash_mid_load_leaves_the_previous_ledger_intact(company_a):

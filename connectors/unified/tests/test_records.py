@@ -1,5 +1,6 @@
 """Parsing raw Unified.to records: precise reasons for what is rejected, warnings for the rest."""
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal as D
 
@@ -42,7 +43,19 @@ def invoice(**fields):
     ],
 )
 def test_amounts_are_parsed_exactly(raw, expected):
-    assert parse_document(invoice(total_amount=raw, balance_amount=None)).total == abs(expected)
+    # An INVOICE keeps its sign: a negative total is a credit, never turned into debt.
+    assert parse_document(invoice(total_amount=raw, balance_amount=None)).total == expected
+
+
+def test_a_negative_credit_memo_is_kept_as_a_magnitude():
+    memo = parse_document(invoice(type="CREDITMEMO", total_amount=-30, balance_amount=-10))
+    assert (memo.total, memo.balance) == (D("30"), D("10"))
+
+
+def test_a_negative_invoice_is_a_credit_with_a_negative_balance():
+    doc = parse_document(invoice(total_amount=-500, paid_amount=0, balance_amount=500))
+    assert (doc.total, doc.balance) == (D("-500"), D("-500"))
+    assert "balance 500 of a negative invoice taken as -500" in doc.warnings
 
 
 @pytest.mark.parametrize(
@@ -56,6 +69,12 @@ def test_amounts_are_parsed_exactly(raw, expected):
         ("Infinity", "total_amount='Infinity' is not a finite number"),
         ("12.34567", "total_amount='12.34567' has more than 4 decimal places"),
         (None, "total_amount is missing"),
+        (1e16, "total_amount=1e+16 is out of range (at most 15 digits before the point)"),
+        (1e30, "total_amount=1e+30 is out of range (at most 15 digits before the point)"),
+        (
+            "-1000000000000000",
+            "total_amount='-1000000000000000' is out of range (at most 15 digits before the point)",
+        ),
     ],
 )
 def test_bad_amounts_are_rejected_with_the_reason(raw, reason):
@@ -180,8 +199,15 @@ def test_payments():
         ("pay:p1", "inv_1", D("100"), 1)
     ]  # bills are not AR; undated → paid_at
     assert not parse_payment({**raw, "status": "FAILED"}).is_settled
+    # Without lines, invoice_id only names the document: the loader decides how much went
+    # there (never the whole total blindly, which would put an overpayment on the invoice).
     only_invoice = parse_payment({**raw, "allocations": [], "invoice_id": "inv_9"})
-    assert [(a.target_id, a.amount) for a in only_invoice.allocations] == [("inv_9", D("150"))]
+    assert (only_invoice.allocations, only_invoice.invoice_id) == ((), "inv_9")
+    assert not parse_payment({**raw, "status": "VOIDED"}).is_settled
+    assert not parse_payment({**raw, "status": "DELETED"}).is_settled
+    bill_payment = {**raw, "allocations": [{"object_type": "BILL", "object_id": "b1", "amount": 5}]}
+    assert parse_payment(raw).is_receivable and not parse_payment(bill_payment).is_receivable
+    assert not parse_payment({**raw, "type": "BILL"}).is_receivable
     with pytest.raises(RecordError, match=r"allocations\[0\].object_id is missing"):
         parse_payment({**raw, "allocations": [{"object_type": "INVOICE", "amount": 1}]})
     with pytest.raises(RecordError, match="paid_at is missing"):
@@ -207,3 +233,18 @@ def test_contacts():
     supplier = parse_contact({"id": "s1", "name": "Paper Co", "is_supplier": True})
     assert not supplier.is_ar_party
     assert parse_contact({"id": "c2"}).name == "Contact c2"
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"id": "x" * 101}, "id is longer than 100 characters (101)"),
+        ({"contact_id": "c" * 150}, "contact_id is longer than 100 characters (150)"),
+        ({"posted_at": "0001-01-01T00:00:00Z"}, "posted_at='0001-01-01T00:00:00Z' is outside"),
+        ({"due_at": "9999-12-31T00:00:00Z"}, "due_at='9999-12-31T00:00:00Z' is outside the"),
+        ({"payments": {"payment_id": "p"}}, "payments is a JSON dict, not an array"),
+    ],
+)
+def test_poison_fields_are_rejected_with_their_reason(fields, reason):
+    with pytest.raises(RecordError, match=re.escape(reason)):
+        parse_document(invoice(**fields))
