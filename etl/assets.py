@@ -59,17 +59,23 @@ def recorded_step(plan: dict, progress: str, parsed: Any = None) -> Iterator["Sy
     Every asset runs its body in this block, so whichever step raises, the log says why
     (with the counts and rejects known so far) before Dagster sees the exception. The first
     failure is the reason: steps that do not depend on the failed one (the other extracts)
-    stop at once instead of calling the API for a sync that has already failed.
+    stop at once instead of calling the API for a sync that has already failed (or was reaped
+    as dead). While the block runs, a heartbeat keeps the log's lease (the company's lock).
     """
     from ar_dashboard.models import SyncLog
-    from ar_dashboard.services.sync import sync_log_finish, sync_log_progress
+    from ar_dashboard.services.sync import (
+        sync_log_finish,
+        sync_log_heartbeats,
+        sync_log_progress,
+    )
 
     log = SyncLog.objects.get(pk=plan["sync_log_id"])
     if log.status == SyncLog.Status.FAILED:
         raise SyncAlreadyFailed(f"the sync failed at an earlier step: {log.error}")
     sync_log_progress(log, progress)
     try:
-        yield log
+        with sync_log_heartbeats(log.pk):
+            yield log
     except Exception as exc:
         sync_log_finish(log, parsed, error=one_line(exc))
         raise
@@ -93,7 +99,12 @@ def _extract_batch(
 
 @asset(group_name=GROUP)
 def sync_plan(context: AssetExecutionContext, config: SyncConfig, django: DjangoResource) -> Output:
-    """The run's company, its open SyncLog and the `updated_gte` cursor of each object."""
+    """The run's company, its open SyncLog and the `updated_gte` cursor of each object.
+
+    Opening the log takes the company's lock: while another sync of it runs, this run fails with
+    SyncAlreadyRunning before opening a log, so it marks no log failed (a queued log it was to
+    claim stays queued, with a note saying why).
+    """
     from ar_dashboard.models import SyncCursor, SyncLog
     from ar_dashboard.services.sync import company_for_connection, cursors_for, sync_log_start
 
@@ -108,6 +119,7 @@ def sync_plan(context: AssetExecutionContext, config: SyncConfig, django: Django
         trigger=config.trigger,
         full=config.full,
         sync_log_id=config.sync_log_id or None,
+        run_id=context.run.run_id,
     )
     plan = {
         "company_id": company.pk,
@@ -117,7 +129,6 @@ def sync_plan(context: AssetExecutionContext, config: SyncConfig, django: Django
         "cursors": {},
     }
     with recorded_step(plan, "planning"):
-        SyncLog.objects.filter(pk=log.pk).update(run_id=context.run.run_id)
         # pipeline_status.py finds a company's runs by this tag, however the run was launched.
         if context.run.tags.get("company_id") != str(company.pk):
             context.instance.add_run_tags(context.run.run_id, {"company_id": str(company.pk)})

@@ -5,15 +5,23 @@ job in-process, so there is one orchestration, Dagster's.
 
 The load (ledger + watermarks) is one transaction: a failure anywhere leaves yesterday's ledger
 and cursors untouched, and the SyncLog (written outside that transaction) says why.
+
+One sync per company at a time: its RUNNING SyncLog is the lock (the partial unique constraint
+`synclog_one_running`, which PostgreSQL and SQLite both enforce). A running sync keeps the lock
+alive with a heartbeat; one silent for longer than SYNC_LEASE_SECONDS died and is reaped.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
-from datetime import date, datetime
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ar_dashboard.models import Company, SyncCursor, SyncLog
@@ -32,6 +40,23 @@ from connectors.unified.records import SYNC_OBJECTS, RecordError, parse_timestam
 
 logger = logging.getLogger(__name__)
 MAX_LOGGED_ITEMS = 1000  # rejected / warning entries kept per sync log
+HEARTBEAT_JOIN_SECONDS = 10.0  # how long a finished step waits for a beat in flight
+
+
+class SyncAlreadyRunning(Exception):
+    """Another sync of the company holds the lock (a RUNNING SyncLog): this one does not start."""
+
+    def __init__(self, *, company: Company, running: SyncLog) -> None:
+        self.company, self.running = company, running
+        since = moment_display(running.started_at or running.requested_at)
+        super().__init__(
+            f"a sync of {company} is already running since {since} (sync log {running.pk})"
+        )
+
+
+def moment_display(moment: datetime) -> str:
+    """A timestamp as sync logs and `sync_ar` show it: UTC, to the second."""
+    return f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
 def company_for_connection(*, connection_id: str, name: str | None = None) -> Company:
@@ -47,24 +72,150 @@ def company_for_connection(*, connection_id: str, name: str | None = None) -> Co
 
 
 def sync_log_start(
-    *, company: Company, trigger: str, full: bool, sync_log_id: int | None = None
+    *,
+    company: Company,
+    trigger: str,
+    full: bool,
+    sync_log_id: int | None = None,
+    run_id: str = "",
 ) -> SyncLog:
-    """Claim a queued log (webhook) or open a new one, marked running."""
-    log = None
+    """The sync's log, marked RUNNING: the queued one (webhook) claimed, else a new one.
+
+    Raises SyncAlreadyRunning while another sync of the company runs; that sync and its log are
+    left alone, no log is opened for the refused one, and a queued log stays queued (with a note)
+    for a later run. A running log whose process died is reaped first, so it blocks nobody.
+    """
+    sync_logs_reap(company=company)
+    for attempt in range(2):
+        try:
+            return _sync_log_claim(
+                company=company, trigger=trigger, full=full, sync_log_id=sync_log_id, run_id=run_id
+            )
+        except IntegrityError:
+            running = SyncLog.objects.filter(company=company, status=SyncLog.Status.RUNNING).first()
+            if running is not None:
+                break
+            if attempt:
+                raise  # no sync is running: some other constraint failed
+            # else the running sync finished between the claim and this read: claim again
+    refusal = SyncAlreadyRunning(company=company, running=running)
     if sync_log_id is not None:
-        log = SyncLog.objects.filter(pk=sync_log_id, company=company).first()
-    if log is None:
-        log = SyncLog(company=company, trigger=trigger, full_sync=full)
-    log.status = SyncLog.Status.RUNNING
-    log.started_at = timezone.now()
-    log.full_sync = full
-    log.save()
-    return log
+        # The refused run's id on the queued log gives the sensor's retry a new run key.
+        SyncLog.objects.filter(
+            pk=sync_log_id, company=company, status=SyncLog.Status.QUEUED
+        ).update(progress=f"waiting: {refusal}"[:200], run_id=run_id)
+    raise refusal
+
+
+def _sync_log_claim(
+    *, company: Company, trigger: str, full: bool, sync_log_id: int | None, run_id: str
+) -> SyncLog:
+    """Mark the queued log RUNNING, or create a RUNNING one; IntegrityError while one runs."""
+    now = timezone.now()
+    fields = {
+        "status": SyncLog.Status.RUNNING,
+        "started_at": now,
+        "heartbeat_at": now,
+        "full_sync": full,
+        "run_id": run_id,
+    }
+    # A savepoint: the constraint's IntegrityError leaves the caller's transaction usable.
+    with transaction.atomic():
+        queued = SyncLog.objects.filter(
+            pk=sync_log_id, company=company, status=SyncLog.Status.QUEUED
+        )
+        if sync_log_id is not None and queued.update(**fields):
+            return SyncLog.objects.get(pk=sync_log_id)
+        return SyncLog.objects.create(company=company, trigger=trigger, **fields)
+
+
+def _silent_since(cutoff: datetime) -> Q:
+    """Running logs whose last sign of life (heartbeat, else start, else request) is before."""
+    return (
+        Q(heartbeat_at__lt=cutoff)
+        | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+        | Q(heartbeat_at__isnull=True, started_at__isnull=True, requested_at__lt=cutoff)
+    )
+
+
+def sync_logs_reap(*, company: Company | None = None) -> list[SyncLog]:
+    """Mark FAILED each RUNNING log silent for longer than the lease (its process died).
+
+    Returns the logs reaped. The Dagster run sensors close the logs of runs Dagster saw fail or
+    cancelled; this catches the rest (a killed `sync_ar`, a lost worker, a host restart).
+    """
+    now = timezone.now()
+    stale = _silent_since(now - timedelta(seconds=settings.SYNC_LEASE_SECONDS))
+    candidates = SyncLog.objects.filter(stale, status=SyncLog.Status.RUNNING)
+    if company is not None:
+        candidates = candidates.filter(company=company)
+    reaped = []
+    for log in candidates.select_related("company").order_by("pk"):
+        last_seen = log.heartbeat_at or log.started_at or log.requested_at
+        error = f"no heartbeat since {moment_display(last_seen)}: the sync process died"
+        fields = {"status": SyncLog.Status.FAILED, "error": error, "progress": "failed"}
+        # Still silent and running at the write: a beat since the read keeps the sync alive.
+        if SyncLog.objects.filter(stale, pk=log.pk, status=SyncLog.Status.RUNNING).update(
+            **fields, finished_at=now
+        ):
+            for name, value in {**fields, "finished_at": now}.items():
+                setattr(log, name, value)
+            logger.warning("sync log %s of %s reaped: %s", log.pk, log.company, error)
+            reaped.append(log)
+    return reaped
+
+
+def sync_log_heartbeat(log_id: int) -> int:
+    """Renew a running log's lease now; rows changed (0 once it no longer runs)."""
+    return SyncLog.objects.filter(pk=log_id, status=SyncLog.Status.RUNNING).update(
+        heartbeat_at=timezone.now()
+    )
+
+
+@contextmanager
+def sync_log_heartbeats(log_id: int) -> Iterator[None]:
+    """Renew the log's lease every SYNC_HEARTBEAT_SECONDS from a thread while the block runs.
+
+    One step can spend minutes in a single listing or load without touching its log; without
+    beats the lease would run out and a live sync be reaped. The thread has its own database
+    connection, so on PostgreSQL it cannot see a log created in an open transaction (it then
+    renews nothing, harmlessly), and on SQLite it may find the file locked by the load: a failed
+    beat is logged and tried again at the next interval, never raised into the sync.
+    """
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=_beat,
+        args=(log_id, float(settings.SYNC_HEARTBEAT_SECONDS), stop),
+        name=f"sync-heartbeat-{log_id}",
+        daemon=True,
+    )
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=HEARTBEAT_JOIN_SECONDS)
+
+
+def _beat(log_id: int, interval: float, stop: threading.Event) -> None:
+    try:
+        while not stop.wait(interval):
+            try:
+                sync_log_heartbeat(log_id)
+            except Exception as exc:  # a lost beat must never break the sync it guards
+                logger.warning("heartbeat of sync log %s failed: %s", log_id, exc)
+    finally:
+        try:
+            connection.close()  # this thread's own connection
+        except Exception:  # nor a connection that will not close
+            logger.warning("closing the heartbeat connection failed", exc_info=True)
 
 
 def sync_log_progress(log: SyncLog, message: str) -> None:
-    SyncLog.objects.filter(pk=log.pk).update(progress=message[:200])
-    log.progress = message[:200]
+    """Show the current step; a sign of life too, so it renews the lease."""
+    now = timezone.now()
+    SyncLog.objects.filter(pk=log.pk).update(progress=message[:200], heartbeat_at=now)
+    log.progress, log.heartbeat_at = message[:200], now
 
 
 def sync_log_finish(log: SyncLog, parsed: ParsedBatch | None = None, error: str = "") -> SyncLog:

@@ -4,10 +4,14 @@ The same job `dagster dev` and the daemon run (etl/definitions.py), executed her
 process: a first sync of a new connection, a forced full resync, or the queued webhook syncs
 (`--queued`) where no Dagster daemon runs the sensor. Runs go to the DAGSTER_HOME instance when
 it is set (they then show in the Dagster UI), else to an ephemeral one.
+
+One sync per company at a time: a sync of a company whose sync is running exits with "already
+running". `--reap` marks running syncs whose process died (no heartbeat within the lease) failed.
 """
 
 import logging
 import os
+import re
 import sys
 import time
 import uuid
@@ -21,7 +25,7 @@ from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 from ar_dashboard import selectors
 from ar_dashboard.models import Company, SyncLog
 from ar_dashboard.money import money_display
-from ar_dashboard.services.sync import company_for_connection
+from ar_dashboard.services.sync import company_for_connection, sync_logs_reap
 from etl.definitions import defs
 from etl.resources import UnifiedResource
 from etl.schedules import JOB_NAME, sync_run_config
@@ -34,6 +38,7 @@ except ImportError:  # tqdm comes with dagster, but the plain lines need nothing
 
 QUIET_LOGGERS = ("httpx", "alembic")
 COUNT_ORDER = ("fetched", "created", "updated", "rejected", "skipped", "deleted")
+MAX_REJECTED_SHOWN = 20  # rejected records listed after a sync; the SyncLog keeps 1,000
 
 
 class StepProgress:
@@ -117,7 +122,9 @@ def _failure_reason(result: Any) -> str:
             while error is not None and error.cause is not None:
                 error = error.cause
             if error is not None:
-                return " ".join(error.message.split())
+                # `pkg.module.SyncAlreadyRunning: …` → `SyncAlreadyRunning: …`, as the log says.
+                message = re.sub(r"^(?:\w+\.)+(?=\w+: )", "", error.message)
+                return " ".join(message.split())
             return " ".join((event.message or "run failed").split())
     return "run failed"
 
@@ -130,6 +137,21 @@ def _counts_line(counts: dict) -> str:
         keys = sorted(numbers, key=lambda k: (COUNT_ORDER + (k,)).index(k))
         parts.append(f"{obj} " + ", ".join(f"{k} {numbers[k]}" for k in keys))
     return "; ".join(parts)
+
+
+def _rejected_lines(log: SyncLog) -> list[str]:
+    """A line per rejected record (object, id, reason) up to MAX_REJECTED_SHOWN, then a count."""
+    counted = sum(
+        numbers.get("rejected", 0) for numbers in log.counts.values() if isinstance(numbers, dict)
+    )
+    total = max(counted, len(log.rejected))
+    lines = [
+        f"  rejected {entry.get('object', '?')} {entry.get('id', '?')}: {entry.get('reason', '')}"
+        for entry in log.rejected[:MAX_REJECTED_SHOWN]
+    ]
+    if total > len(lines):
+        lines.append(f"  and {total - len(lines)} more rejected (sync log {log.pk})")
+    return lines
 
 
 def _ar_line(company: Company) -> str:
@@ -155,10 +177,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "--base-url", metavar="URL", help="Unified.to base URL (default UNIFIED_BASE_URL)"
         )
+        parser.add_argument(
+            "--reap",
+            action="store_true",
+            help="mark running syncs whose process died (no heartbeat within the lease) failed",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if not options["connection"] and not options["queued"]:
-            raise CommandError("give --connection ID, or --queued")
+        if not options["connection"] and not options["queued"] and not options["reap"]:
+            raise CommandError("give --connection ID, or --queued, or --reap")
+        if options["reap"]:
+            self._reap()
         runs = []  # (company, run config, run tags)
         if options["connection"]:
             company = company_for_connection(
@@ -185,6 +214,14 @@ class Command(BaseCommand):
         if failures:
             more = f" (and {len(failures) - 1} more failed)" if len(failures) > 1 else ""
             raise CommandError(failures[0] + more)
+
+    def _reap(self) -> None:
+        """Every company's dead syncs marked failed (each sync also reaps its own company's)."""
+        reaped = sync_logs_reap()
+        for log in reaped:
+            self.stdout.write(f"{log.company}: sync log {log.pk} marked failed: {log.error}")
+        if not reaped:
+            self.stdout.write("no dead syncs")
 
     def _sync(
         self,
@@ -218,8 +255,12 @@ class Command(BaseCommand):
             )
         finally:
             progress.close()
-        log = SyncLog.objects.filter(run_id=run_id).first()
+        # The run's own log: a run refused because a sync was running may have noted its id on
+        # the queued log it could not claim, which stays QUEUED.
+        log = SyncLog.objects.filter(run_id=run_id).exclude(status=SyncLog.Status.QUEUED).first()
         if not result.success:
+            for line in _rejected_lines(log) if log is not None else []:
+                self.stdout.write(line)
             return log.error if log is not None and log.error else _failure_reason(result)
         for severity, name, description in progress.failed_checks:
             self.stderr.write(f"check {name} {severity}: {description}", self.style.WARNING)
@@ -228,5 +269,7 @@ class Command(BaseCommand):
             f"{company}: {log.get_status_display().lower()}; {_counts_line(log.counts)}; "
             f"{_ar_line(company)}"
         )
+        for line in _rejected_lines(log):
+            self.stdout.write(line)
         errors = [f"{n}: {d}" for s, n, d in progress.failed_checks if s == "ERROR"]
         return f"check {errors[0]}" if errors else ""
