@@ -209,6 +209,11 @@ if UNIFIED_CURSOR_OVERLAP_SECONDS < 0:
     raise ImproperlyConfigured("UNIFIED_CURSOR_OVERLAP_SECONDS cannot be negative")
 UNIFIED_PAGE_SIZE = _int("UNIFIED_PAGE_SIZE", 100)
 DAGSTER_URL = env.str("DAGSTER_URL", default="http://127.0.0.1:3000")
+# dagster-status waits this long for Dagster before answering from the SyncLog: it holds a
+# web worker meanwhile, so keep it short.
+DAGSTER_STATUS_TIMEOUT_SECONDS = env.float("DAGSTER_STATUS_TIMEOUT_SECONDS", default=1.0)
+if not 0 < DAGSTER_STATUS_TIMEOUT_SECONDS <= 30:
+    raise ImproperlyConfigured("DAGSTER_STATUS_TIMEOUT_SECONDS must be above 0 and at most 30")
 PIPELINE_TIMEZONE = env.str("PIPELINE_TIMEZONE", default=TIME_ZONE)
 # One sync per company: a running sync refreshes its SyncLog's heartbeat every
 # SYNC_HEARTBEAT_SECONDS; one silent for longer than SYNC_LEASE_SECONDS died and is reaped.
