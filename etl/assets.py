@@ -248,7 +248,14 @@ def ledger_loaded(
             unified_creditmemos_raw,
             unified_payments_raw,
         )
-        ledger_commit(company=log.company, batch=batch, parsed=parsed, full=sync_plan["full"])
+        ledger_commit(
+            company=log.company,
+            batch=batch,
+            parsed=parsed,
+            full=sync_plan["full"],
+            listed_since=log.started_at,
+            sync_log_id=log.pk,
+        )
     return Output(
         parsed,
         metadata=_counts_metadata(parsed, "created", "updated", "deleted"),

@@ -297,12 +297,36 @@ def cursors_advance(company: Company, batch: ExtractBatch) -> None:
             cursor.save(update_fields=["updated_gte"])
 
 
+class SyncLeaseLost(Exception):
+    """The sync's log is no longer running (reaped while this process was stalled)."""
+
+
 def ledger_commit(
-    *, company: Company, batch: ExtractBatch, parsed: ParsedBatch, full: bool
+    *,
+    company: Company,
+    batch: ExtractBatch,
+    parsed: ParsedBatch,
+    full: bool,
+    listed_since: datetime | None = None,
+    sync_log_id: int | None = None,
 ) -> ParsedBatch:
-    """Load the batch and advance the watermarks in one transaction."""
+    """Load the batch and advance the watermarks in one transaction.
+
+    With `sync_log_id`, the transaction first locks that log and checks it is still running:
+    a process stalled past its lease (and reaped, so another sync may be running) must not
+    commit a load over the newer one.
+    """
     with transaction.atomic():
-        ledger_load(company=company, parsed=parsed, full=full)
+        if sync_log_id is not None:
+            owned = SyncLog.objects.select_for_update().filter(
+                pk=sync_log_id, status=SyncLog.Status.RUNNING
+            )
+            if not owned.exists():
+                raise SyncLeaseLost(
+                    f"sync log {sync_log_id} is no longer running (its lease expired): "
+                    "nothing loaded"
+                )
+        ledger_load(company=company, parsed=parsed, full=full, listed_since=listed_since)
         cursors_advance(company, batch)
     return parsed
 

@@ -375,3 +375,32 @@ def test_sync_ar_lists_the_first_rejected_records_then_how_many_more(
         f"  rejected invoices {second['id']}: {second['reason']}",
         f"  and 1 more rejected (sync log {log.pk})",  # 3 rejected − 2 shown
     ]
+
+
+def test_a_reaped_sync_does_not_commit_its_load(company_a):
+    """A process stalled past its lease was reaped: when it wakes up, its load is refused and
+    the ledger stays as it was (nothing loaded, the reason named)."""
+    from ar_dashboard.models import Invoice
+    from ar_dashboard.services.ledger_load import ExtractBatch, ledger_parse
+    from ar_dashboard.services.sync import SyncLeaseLost, ledger_commit
+
+    log = SyncLog.objects.create(company=company_a, status=SyncLog.Status.FAILED)
+    raw = {
+        "id": "i1",
+        "type": "INVOICE",
+        "contact_id": "c1",
+        "currency": "USD",
+        "posted_at": "2026-01-10T00:00:00Z",
+        "total_amount": 100,
+        "balance_amount": 100,
+    }
+    batch = ExtractBatch(invoices=[raw])
+    with pytest.raises(SyncLeaseLost, match=f"sync log {log.pk} is no longer running"):
+        ledger_commit(
+            company=company_a,
+            batch=batch,
+            parsed=ledger_parse(batch=batch),
+            full=False,
+            sync_log_id=log.pk,
+        )
+    assert not Invoice.objects.filter(company=company_a).exists()
