@@ -62,6 +62,12 @@ class Company(models.Model):
     aging_basis = models.CharField(
         max_length=10, choices=aging.Basis.choices(), default=aging.Basis.DUE
     )
+    ledger_version = models.PositiveBigIntegerField(
+        default=0,
+        editable=False,
+        help_text="Bumped by every load: summaries and cached answers of an older version "
+        "are stale.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -75,6 +81,11 @@ class Company(models.Model):
     @property
     def aging_scheme(self) -> aging.AgingScheme:
         return aging.AgingScheme.from_edges(self.aging_edges)
+
+    @property
+    def aging_edges_key(self) -> str:
+        """The aging scheme as stored beside summaries built with it, e.g. "30,60,90,120"."""
+        return ",".join(str(edge) for edge in self.aging_scheme.edges)
 
     def local_today(self) -> date:
         """Today's date in the company's own time zone (what its ledger calls today).
@@ -316,14 +327,37 @@ class ARSummary(BucketAmounts):
     )
     as_of = models.DateField()
     basis = models.CharField(max_length=10, choices=aging.Basis.choices())
+    # Valid only for this ledger version and aging scheme (selectors check both before reading).
+    ledger_version = models.PositiveBigIntegerField(default=0)
+    edges = models.CharField(max_length=100, blank=True, help_text="The scheme, e.g. 30,60,90,120.")
     oldest_days_past_due = models.IntegerField(null=True, blank=True)
+    oldest_reference = models.DateField(null=True, blank=True)
+    # What summary-stats and aging-distribution need beyond the bucket amounts, per customer.
+    count_0 = models.PositiveIntegerField(default=0)
+    count_1 = models.PositiveIntegerField(default=0)
+    count_2 = models.PositiveIntegerField(default=0)
+    count_3 = models.PositiveIntegerField(default=0)
+    count_4 = models.PositiveIntegerField(default=0)
+    count_5 = models.PositiveIntegerField(default=0)
+    at_risk = models.DecimalField(**MONEY, default=0)
+    unapplied_credit = models.DecimalField(**MONEY, default=0)
+    overdue_invoices = models.PositiveIntegerField(default=0)
+    overdue_days = models.BigIntegerField(default=0)
+    overdue_amount = models.DecimalField(**MONEY, default=0)
+    overdue_weighted_days = models.DecimalField(max_digits=28, decimal_places=4, default=0)
     computed_at = models.DateTimeField(auto_now=True)
+
+    COUNT_FIELDS = tuple(f"count_{i}" for i in range(aging.MAX_BUCKETS))
 
     class Meta:
         verbose_name = "AR summary"
         verbose_name_plural = "AR summaries"
         indexes = [
-            models.Index(fields=["company", "as_of", "currency"], name="arsummary_company_asof")
+            models.Index(fields=["company", "as_of", "currency"], name="arsummary_company_asof"),
+            models.Index(
+                fields=["company", "as_of", "basis", "currency", "-total"],
+                name="arsummary_by_total",
+            ),
         ]
 
     def __str__(self) -> str:

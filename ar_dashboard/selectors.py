@@ -32,7 +32,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from ar_dashboard import aging
+from ar_dashboard import aging, summary_reads
 from ar_dashboard.expressions import DaysBetween, MinorUnits, MoneySum
 from ar_dashboard.models import MONEY, Allocation, Company, Invoice
 from ar_dashboard.money import minor_units
@@ -149,12 +149,32 @@ def open_documents(*, company: Company, filters: ARFilters) -> QuerySet[Invoice]
     return qs
 
 
-def _bucket_sums(scheme: aging.AgingScheme, filters: ARFilters) -> dict[str, Sum]:
+def _bucket_aggregates(
+    scheme: aging.AgingScheme, filters: ARFilters, *, amount: str, count: str | None = None
+) -> dict:
+    """Σ amount (and the number of documents) per bucket, named `<amount><i>`/`<count><i>`."""
+    aggregates = {}
+    for b in scheme.buckets:
+        condition = bucket_condition(scheme, b, filters)
+        aggregates[f"{amount}{b.index}"] = Coalesce(MoneySum("amount", filter=condition), ZERO)
+        if count is not None:
+            aggregates[f"{count}{b.index}"] = Count("id", filter=condition)
+    return aggregates
+
+
+def _overdue_aggregates(filters: ARFilters) -> dict:
+    """Unapplied credit and the overdue-invoice figures behind the average days overdue."""
+    overdue_invoices = overdue_condition(filters) & Q(amount__gt=0)
+    days = _days_past_due(filters)
     return {
-        f"bucket_{b.index}": Coalesce(
-            MoneySum("amount", filter=bucket_condition(scheme, b, filters)), ZERO
-        )
-        for b in scheme.buckets
+        "unapplied_credit": Coalesce(MoneySum("amount", filter=Q(amount__lt=0)), ZERO),
+        "overdue_count": Count("id", filter=overdue_invoices),
+        "overdue_days": Sum(days, filter=overdue_invoices),
+        "overdue_amount": MoneySum("amount", filter=overdue_invoices),
+        "weighted_days": MoneySum(
+            ExpressionWrapper(days * F("amount"), output_field=MoneyField),
+            filter=overdue_invoices,
+        ),
     }
 
 
@@ -182,12 +202,13 @@ class AgingDistribution:
 def aging_distribution(*, company: Company, filters: ARFilters) -> AgingDistribution:
     """Open AR per bucket on `as_of` (one query)."""
     scheme = company.aging_scheme
-    aggregates = {}
-    for b in scheme.buckets:
-        condition = bucket_condition(scheme, b, filters)
-        aggregates[f"a{b.index}"] = Coalesce(MoneySum("amount", filter=condition), ZERO)
-        aggregates[f"n{b.index}"] = Count("id", filter=condition)
-    row = open_documents(company=company, filters=filters).aggregate(**aggregates)
+    stored = summary_reads.stored_rows(company=company, filters=filters)
+    if stored is not None:
+        row = summary_reads.stored_distribution(stored, scheme)
+    else:
+        row = open_documents(company=company, filters=filters).aggregate(
+            **_bucket_aggregates(scheme, filters, amount="a", count="n")
+        )
     buckets = [BucketAmount(b, row[f"a{b.index}"], row[f"n{b.index}"]) for b in scheme.buckets]
     total = sum((b.amount for b in buckets), start=Decimal(0))
     return AgingDistribution(filters.currency, filters.as_of, buckets, total)
@@ -208,49 +229,48 @@ class SummaryStats:
 
 
 def summary_stats(*, company: Company, filters: ARFilters) -> SummaryStats:
-    """Headline figures on `as_of` (three queries; definitions in the README)."""
-    docs = open_documents(company=company, filters=filters)
-    overdue = overdue_condition(filters)
-    overdue_invoices = overdue & Q(amount__gt=0)
-    days = _days_past_due(filters)
-    totals = docs.aggregate(
-        total_ar=Coalesce(MoneySum("amount"), ZERO),
-        total_overdue=Coalesce(MoneySum("amount", filter=overdue), ZERO),
-        total_invoices=Count("id"),
-        unapplied_credit=Coalesce(MoneySum("amount", filter=Q(amount__lt=0)), ZERO),
-        overdue_count=Count("id", filter=overdue_invoices),
-        overdue_days=Sum(days, filter=overdue_invoices),
-        overdue_amount=MoneySum("amount", filter=overdue_invoices),
-        weighted_days=MoneySum(
-            ExpressionWrapper(days * F("amount"), output_field=MoneyField),
-            filter=overdue_invoices,
-        ),
-    )
-    per_customer = (
-        docs.order_by()
-        .values("customer_id")
-        .annotate(
-            total=MoneySum("amount"),
-            at_risk=Coalesce(
-                MoneySum("amount", filter=older_than_condition(AT_RISK_DAYS, filters)), ZERO
-            ),
-        )
-    )
-    # GROUP BY customer with HAVING, counted in SQL; the unknown customer is one group.
-    total_customers = per_customer.exclude(total=0).count()
-    at_risk_customers = per_customer.filter(at_risk__gt=0).count()
+    """Headline figures on `as_of` (stored summary rows, else three live queries)."""
+    stored = summary_reads.stored_rows(company=company, filters=filters)
+    if stored is not None:
+        totals = summary_reads.stored_stats(stored)
+    else:
+        totals = _live_stats(company=company, filters=filters)
     return SummaryStats(
         currency=filters.currency,
         as_of=filters.as_of,
         total_ar=totals["total_ar"],
         total_overdue=totals["total_overdue"],
         total_invoices=totals["total_invoices"],
-        total_customers=total_customers,
-        at_risk_customers=at_risk_customers,
+        total_customers=totals["total_customers"],
+        at_risk_customers=totals["at_risk_customers"],
         avg_days_overdue=_ratio(totals["overdue_days"], totals["overdue_count"]),
         avg_days_overdue_weighted=_ratio(totals["weighted_days"], totals["overdue_amount"]),
         unapplied_credit=totals["unapplied_credit"],
     )
+
+
+def _live_stats(*, company: Company, filters: ARFilters) -> dict:
+    docs = open_documents(company=company, filters=filters)
+    totals = docs.aggregate(
+        total_ar=Coalesce(MoneySum("amount"), ZERO),
+        total_overdue=Coalesce(MoneySum("amount", filter=overdue_condition(filters)), ZERO),
+        total_invoices=Count("id"),
+        **_overdue_aggregates(filters),
+    )
+    per_customer = (
+        docs.order_by()
+        .values("customer_id")
+        .annotate(total=MoneySum("amount"), at_risk=_at_risk(filters))
+    )
+    # GROUP BY customer with HAVING, counted in SQL; the unknown customer is one group.
+    totals["total_customers"] = per_customer.exclude(total=0).count()
+    totals["at_risk_customers"] = per_customer.filter(at_risk__gt=0).count()
+    return totals
+
+
+def _at_risk(filters: ARFilters):
+    older = older_than_condition(AT_RISK_DAYS, filters)
+    return Coalesce(MoneySum("amount", filter=older), ZERO)
 
 
 def _ratio(numerator, denominator) -> Decimal | None:
@@ -285,7 +305,32 @@ def customer_aging_rows(*, company: Company, filters: ARFilters, sort: str = "-t
         order = CUSTOMER_SORTS[field]
     if field == "oldest_days_past_due":
         descending = not descending  # oldest reference date = most days past due
-    rows = (
+    stored = summary_reads.stored_rows(company=company, filters=filters)
+    if stored is not None:
+        rows = summary_reads.stored_customer_rows(stored, scheme)
+    else:
+        rows = live_customer_rows(company=company, filters=filters)
+    nulls = {"nulls_last": True}
+    primary = F(order).desc(**nulls) if descending else F(order).asc(**nulls)
+    return rows.order_by(primary, F("customer_name").asc(), F("customer_id").asc(nulls_last=True))
+
+
+def live_customer_rows(*, company: Company, filters: ARFilters, detail: bool = False):
+    """Per-customer aggregates computed from the documents (GROUP BY customer).
+
+    `detail` adds what a stored summary row keeps beyond the visible columns (documents per
+    bucket, the overdue-invoice figures, unapplied credit, the part over 90 days).
+    """
+    scheme = company.aging_scheme
+    extra = {}
+    if detail:
+        counted = _bucket_aggregates(scheme, filters, amount="bucket_", count="count_")
+        extra = {
+            **{key: value for key, value in counted.items() if key.startswith("count_")},
+            **_overdue_aggregates(filters),
+            "at_risk": _at_risk(filters),
+        }
+    return (
         open_documents(company=company, filters=filters)
         .order_by()
         .values("customer_id")
@@ -298,12 +343,10 @@ def customer_aging_rows(*, company: Company, filters: ARFilters, sort: str = "-t
             overdue=Coalesce(MoneySum("amount", filter=overdue_condition(filters)), ZERO),
             invoice_count=Count("id"),
             oldest_reference=Min(_reference_field(filters.basis), filter=Q(amount__gt=0)),
-            **_bucket_sums(scheme, filters),
+            **_bucket_aggregates(scheme, filters, amount="bucket_"),
+            **extra,
         )
     )
-    nulls = {"nulls_last": True}
-    primary = F(order).desc(**nulls) if descending else F(order).asc(**nulls)
-    return rows.order_by(primary, F("customer_name").asc(), F("customer_id").asc(nulls_last=True))
 
 
 def customer_days_past_due(row: dict, filters: ARFilters) -> int | None:

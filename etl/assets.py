@@ -255,6 +255,7 @@ def ledger_loaded(
             full=sync_plan["full"],
             listed_since=log.started_at,
             sync_log_id=log.pk,
+            today=log.company.local_today(),
         )
     return Output(
         parsed,

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 
 from ar_dashboard import aging
 from ar_dashboard.models import Company, Customer, Invoice, Payment
@@ -423,6 +423,9 @@ def ledger_load(
     `full` marks what the complete listings no longer return as deleted; `listed_since` (when
     those listings started) lets it refuse to when records were edited during the listing.
     """
+    # A new ledger version: summaries and cached answers of the old one stop being served.
+    Company.objects.filter(pk=company.pk).update(ledger_version=F("ledger_version") + 1)
+    company.refresh_from_db(fields=["ledger_version"])
     ctx = LoadContext(company, ZoneInfo(company.timezone), {}, {}, parsed, listed_since)
     _load_customers(ctx)
     _load_documents(ctx)

@@ -21,30 +21,54 @@ def _filters(company: Company, as_of: date, today: date, currency: str) -> ARFil
     )
 
 
+SUMMARY_FIELDS = (
+    *(f"count_{i}" for i in range(aging.MAX_BUCKETS)),
+    "at_risk",
+    "unapplied_credit",
+    "overdue_amount",
+)
+
+
 @transaction.atomic
 def ar_summary_rebuild(*, company: Company, as_of: date, today: date) -> int:
-    """Replace the company's per-customer summary rows with the aging as of `as_of`."""
+    """Replace the company's per-customer summary rows with the aging as of `as_of`.
+
+    The rows are stamped with the ledger version and aging scheme they were computed from:
+    `summary_reads` serves them only while both still hold. Run inside the load's
+    transaction, they are never seen out of step with the ledger.
+    """
+    company.refresh_from_db(fields=["ledger_version"])
     ARSummary.objects.filter(company=company).delete()
     rows = []
     for currency in selectors.currencies_in_use(company=company):
         filters = _filters(company, as_of, today, currency)
-        for row in selectors.customer_aging_rows(company=company, filters=filters):
-            rows.append(
-                ARSummary(
-                    company=company,
-                    customer_id=row["customer_id"],
-                    currency=currency,
-                    as_of=as_of,
-                    basis=filters.basis,
-                    total=row["total_outstanding"],
-                    overdue=row["overdue"],
-                    open_documents=row["invoice_count"],
-                    oldest_days_past_due=selectors.customer_days_past_due(row, filters),
-                    **{f"bucket_{i}": row.get(f"bucket_{i}", 0) for i in range(aging.MAX_BUCKETS)},
-                )
-            )
+        live = selectors.live_customer_rows(company=company, filters=filters, detail=True)
+        for row in live.order_by("customer_id"):
+            rows.append(_summary_row(company, filters, row))
     ARSummary.objects.bulk_create(rows, batch_size=500)
     return len(rows)
+
+
+def _summary_row(company: Company, filters: ARFilters, row: dict) -> ARSummary:
+    return ARSummary(
+        company=company,
+        customer_id=row["customer_id"],
+        currency=filters.currency,
+        as_of=filters.as_of,
+        basis=filters.basis,
+        ledger_version=company.ledger_version,
+        edges=company.aging_edges_key,
+        total=row["total_outstanding"],
+        overdue=row["overdue"],
+        open_documents=row["invoice_count"],
+        oldest_reference=row["oldest_reference"],
+        oldest_days_past_due=selectors.customer_days_past_due(row, filters),
+        overdue_invoices=row["overdue_count"],
+        overdue_days=row["overdue_days"] or 0,
+        overdue_weighted_days=row["weighted_days"] or 0,
+        **{f"bucket_{i}": row.get(f"bucket_{i}", 0) for i in range(aging.MAX_BUCKETS)},
+        **{name: row.get(name) or 0 for name in SUMMARY_FIELDS},
+    )
 
 
 def ar_snapshot_record(*, company: Company, as_of: date, today: date) -> list[ARSnapshot]:

@@ -24,8 +24,9 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ar_dashboard.models import Company, SyncCursor, SyncLog
+from ar_dashboard.models import ARSummary, Company, Invoice, SyncCursor, SyncLog
 from ar_dashboard.services.ledger_load import (
+    EDIT_MARGIN,
     ExtractBatch,
     ParsedBatch,
     ledger_load,
@@ -60,13 +61,18 @@ def moment_display(moment: datetime) -> str:
 
 
 def company_for_connection(*, connection_id: str, name: str | None = None) -> Company:
-    """The company of a Unified.to connection, created on first sync."""
-    company, created = Company.objects.get_or_create(
-        unified_connection_id=connection_id,
-        defaults={"name": name or f"QuickBooks {connection_id}"},
-    )
-    if name and not created and company.name != name:
+    """The company of a Unified.to connection, created on first sync (validated like a form)."""
+    name = (name or "")[:200]
+    company = Company.objects.filter(unified_connection_id=connection_id).first()
+    if company is None:
+        company = Company(
+            unified_connection_id=connection_id, name=name or f"QuickBooks {connection_id}"[:200]
+        )
+        company.full_clean()
+        company.save()
+    elif name and company.name != name:
         company.name = name
+        company.full_clean()
         company.save(update_fields=["name", "updated_at"])
     return company
 
@@ -283,11 +289,23 @@ def _max_updated(raws: list) -> datetime | None:
     return latest
 
 
-def cursors_advance(company: Company, batch: ExtractBatch) -> None:
-    """Move each watermark to the newest `updated_at` seen (re-read inclusively next time)."""
+def cursors_advance(
+    company: Company, batch: ExtractBatch, listed_since: datetime | None = None
+) -> None:
+    """Move each watermark to the newest `updated_at` seen (re-read inclusively next time).
+
+    Not when a record was edited while its listing was paged (an `updated_at` at or after
+    `listed_since`, less the clock margin): with offset paging that edit can shift another
+    record of the listing behind the offset, and that record's `updated_at` is anywhere after
+    the old watermark. Holding the watermark re-reads the window next time; the load is
+    idempotent, and the first quiet sync moves it on.
+    """
     for obj in SYNC_OBJECTS:
         latest = _max_updated(getattr(batch, obj))
         if latest is None:
+            continue
+        if listed_since is not None and latest >= listed_since - EDIT_MARGIN:
+            logger.info("%s: %s edited during the listing; watermark held", company, obj)
             continue
         cursor = SyncCursor.objects.filter(company=company, object_type=obj).first()
         if cursor is None:
@@ -309,8 +327,10 @@ def ledger_commit(
     full: bool,
     listed_since: datetime | None = None,
     sync_log_id: int | None = None,
+    today: date | None = None,
 ) -> ParsedBatch:
-    """Load the batch and advance the watermarks in one transaction.
+    """Load the batch, advance the watermarks and (given `today`) rebuild the per-customer
+    summaries in one transaction, so the summaries are never out of step with the ledger.
 
     With `sync_log_id`, the transaction first locks that log and checks it is still running:
     a process stalled past its lease (and reaped, so another sync may be running) must not
@@ -327,13 +347,27 @@ def ledger_commit(
                     "nothing loaded"
                 )
         ledger_load(company=company, parsed=parsed, full=full, listed_since=listed_since)
-        cursors_advance(company, batch)
+        cursors_advance(company, batch, listed_since)
+        if today is not None:
+            summaries = ar_summary_rebuild(company=company, as_of=today, today=today)
+            parsed.counts["summary"] = {"summaries": summaries}
     return parsed
 
 
+def _has_documents(company: Company) -> bool:
+    return Invoice.objects.filter(company=company).exists()
+
+
 def summaries_refresh(*, company: Company, today: date, first_sync: bool) -> dict[str, int]:
-    """Rebuild the per-customer summary and today's snapshot (past month-ends on first sync)."""
-    counts = {"summaries": ar_summary_rebuild(company=company, as_of=today, today=today)}
+    """Today's snapshot (past month-ends on first sync); the per-customer summary of today is
+    rebuilt by `ledger_commit`, and again here only if it is missing or stale."""
+    current = ARSummary.objects.filter(
+        company=company, as_of=today, ledger_version=company.ledger_version
+    )
+    if current.exists() or not _has_documents(company):
+        counts = {"summaries": current.count()}
+    else:
+        counts = {"summaries": ar_summary_rebuild(company=company, as_of=today, today=today)}
     counts["snapshots"] = len(ar_snapshot_record(company=company, as_of=today, today=today))
     if first_sync:
         counts["snapshots"] += ar_snapshots_backfill(company=company, today=today)

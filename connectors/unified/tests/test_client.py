@@ -36,7 +36,6 @@ from connectors.unified.sandbox import (
     SandboxData,
     SandboxServer,
     iso_z,
-    parse_iso,
 )
 from connectors.unified.webhooks import (
     sign_webhook_payload,
@@ -416,30 +415,38 @@ def _edited_while_paging_sandbox() -> SandboxServer:
 
 
 @pytest.mark.django_db
-def test_a_record_an_edit_shifted_behind_the_offset_is_reread_thanks_to_the_overlap(
-    sleeps, settings
-):
+def test_a_record_an_edit_shifted_behind_the_offset_is_reread_next_time(sleeps, settings):
     from ar_dashboard.models import Company, SyncCursor
-    from ar_dashboard.services.sync import cursors_for
+    from ar_dashboard.services.ledger_load import ExtractBatch
+    from ar_dashboard.services.sync import cursors_advance, cursors_for
 
     settings.UNIFIED_CURSOR_OVERLAP_SECONDS = 300
+    listed_since = datetime(2024, 3, 1, 10, 8, tzinfo=UTC)  # the listing started at 10:08
     with _edited_while_paging_sandbox() as server, _client(server.base_url, sleeps) as client:
         first = list(client.list_invoices(CONN))
         # Pages [1, 2], [3, 4]; then inv-3 moves to the end, inv-5 slips to offset 3, behind
-        # us: [6, 7], [3] (a repeat, its new version passed over), [] — inv-5 is missed.
-        assert _ids(first) == ["inv-1", "inv-2", "inv-3", "inv-4", "inv-6", "inv-7"]
+        # us: [6, 7], [3] (its new version, passed on), [] — inv-5 is missed.
+        assert _ids(first) == ["inv-1", "inv-2", "inv-3", "inv-4", "inv-6", "inv-7", "inv-3"]
         assert _offsets(server) == [0, 2, 4, 6, 7]
         company = Company.objects.create(name="Acme", unified_connection_id=CONN)
-        newest = max(parse_iso(record["updated_at"]) for record in first)  # inv-7, 10:06
-        SyncCursor.objects.create(company=company, object_type="invoices", updated_gte=newest)
-
+        previous = datetime(2024, 3, 1, 9, 0, tzinfo=UTC)
+        SyncCursor.objects.create(company=company, object_type="invoices", updated_gte=previous)
+        # inv-3 was edited at 10:10, during the listing: the watermark is held at 09:00, since
+        # moving it to 10:10 would leave inv-5 (10:04) behind it for good.
+        cursors_advance(company, ExtractBatch(invoices=first), listed_since)
         cursor = cursors_for(company, full=False)["invoices"]
         second = {record["id"]: record for record in client.list_invoices(CONN, updated_gte=cursor)}
 
-    # From 10:06 alone only inv-7 and inv-3 would come, and inv-5 (10:04) would stay missed.
-    assert sorted(second) == ["inv-2", "inv-3", "inv-4", "inv-5", "inv-6", "inv-7"]
-    assert cursor == datetime(2024, 3, 1, 10, 1, tzinfo=UTC)  # 10:06 - 300 s
+    assert cursor == datetime(2024, 3, 1, 8, 55, tzinfo=UTC)  # 09:00 - 300 s
+    assert "inv-5" in second
     assert second["inv-3"]["updated_at"] == "2024-03-01T10:10:00Z"
+    # A quiet listing (nothing edited after it started) moves the watermark to its newest.
+    cursors_advance(
+        company, ExtractBatch(invoices=list(second.values())), listed_since + timedelta(hours=1)
+    )
+    assert SyncCursor.objects.get(company=company).updated_gte == datetime(
+        2024, 3, 1, 10, 10, tzinfo=UTC
+    )
 
 
 @pytest.mark.django_db
