@@ -125,7 +125,6 @@ class Customer(models.Model):
     currency = models.CharField(max_length=3, blank=True)
     is_active = models.BooleanField(default=True)
     source_updated_at = models.DateTimeField(null=True, blank=True)
-    raw = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -178,7 +177,6 @@ class Invoice(models.Model):
     balance = models.DecimalField(**MONEY)
     source_updated_at = models.DateTimeField(null=True, blank=True)
     warnings = models.JSONField(default=list, blank=True)
-    raw = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["due_on", "id"]
@@ -213,7 +211,6 @@ class Payment(models.Model):
     source_status = models.CharField(max_length=20, blank=True)
     reference = models.CharField(max_length=200, blank=True)
     source_updated_at = models.DateTimeField(null=True, blank=True)
-    raw = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-paid_on", "id"]
@@ -436,6 +433,32 @@ class SyncLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company} sync {self.requested_at:%Y-%m-%d %H:%M} {self.status}"
+
+
+class SourceRecord(models.Model):
+    """A record exactly as Unified.to sent it, and the hash that says whether it changed.
+
+    Kept apart from the ledger tables so the rows every report scans stay narrow (the JSON
+    is most of a document's bytes), and so an incremental sync can skip records it re-reads
+    unchanged (the cursor overlap re-reads some by design).
+    """
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="source_records")
+    object_type = models.CharField(max_length=20)  # contact, invoice, creditmemo, payment
+    external_id = models.CharField(max_length=110)
+    content_hash = models.CharField(max_length=64)
+    raw = models.JSONField(default=dict)
+    received_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "object_type", "external_id"], name="sourcerecord_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} {self.external_id}"
 
 
 class SyncCursor(models.Model):

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import Sum
 
 from ar_dashboard import aging
@@ -244,6 +245,10 @@ def allocations_rebuild(
         company, stated_by - spared, dead_refs, dead_targets, {_key(r) for r in rows}
     )
     _save(rows)
+    if len(rows) >= 20_000 and connection.vendor == "postgresql":
+        # Fresh rows the planner has no statistics for: the lookups below would scan.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(Allocation._meta.db_table)}")
     touched.refs |= {row.ref for row in rows}
     touched.documents |= {row.document_id for row in rows}
     _rank(company, touched)

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, OuterRef, Subquery
 
 from ar_dashboard import aging
-from ar_dashboard.models import Company, Customer, Invoice, Payment
+from ar_dashboard.models import Allocation, Company, Customer, Invoice, Payment
+from ar_dashboard.services import sources
 from ar_dashboard.services.allocations import allocations_rebuild, payment_document_id
 from connectors.unified.records import (
     ContactRecord,
@@ -181,11 +182,10 @@ def _load_customers(ctx: LoadContext) -> None:
             email=c.email,
             currency=c.currency or "",
             source_updated_at=c.updated_at,
-            raw=c.raw,
         )
         for c in contacts
     ]
-    _upsert(Customer, rows, ["name", "email", "currency", "source_updated_at", "raw"])
+    _upsert(Customer, rows, ["name", "email", "currency", "source_updated_at"])
     ctx.customers = dict(
         Customer.objects.filter(company=ctx.company).values_list("external_id", "id")
     )
@@ -241,7 +241,6 @@ def _document_row(ctx: LoadContext, doc: DocumentRecord) -> Invoice:
         balance=sign * doc.balance,
         source_updated_at=doc.updated_at,
         warnings=warnings,
-        raw=doc.raw,
     )
 
 
@@ -260,7 +259,6 @@ DOCUMENT_FIELDS = [
     "balance",
     "source_updated_at",
     "warnings",
-    "raw",
 ]
 
 
@@ -287,7 +285,6 @@ def _load_payments(ctx: LoadContext) -> None:
             source_status=p.status,
             reference=p.reference,
             source_updated_at=p.updated_at,
-            raw=p.raw,
         )
         for p in ctx.parsed.payments
     ]
@@ -295,7 +292,7 @@ def _load_payments(ctx: LoadContext) -> None:
         Payment,
         rows,
         ["customer", "external_contact_id", "paid_on", "currency", "total", "source_status"]
-        + ["reference", "source_updated_at", "raw"],
+        + ["reference", "source_updated_at"],
     )
     _load_payment_documents(ctx, _existing(Payment, ctx.company, ids))
 
@@ -333,7 +330,7 @@ def _load_payment_documents(ctx: LoadContext, payment_pks: dict[str, int]) -> No
                 source_updated_at=p.updated_at,
             )
         )
-    _upsert(Invoice, rows, ["payment", *DOCUMENT_FIELDS[:-2], "warnings"])
+    _upsert(Invoice, rows, ["payment", *DOCUMENT_FIELDS])
 
 
 @dataclass
@@ -410,6 +407,24 @@ def _mark_missing_deleted(ctx: LoadContext) -> Deleted:
     return deleted
 
 
+ANALYZE_THRESHOLD = 20_000
+
+
+def _analyze_if_large(parsed: ParsedBatch) -> None:
+    """Refresh PostgreSQL's statistics after a large upsert, inside the load's transaction.
+
+    A first load fills tables the planner still believes empty, and every lookup by external
+    id that follows is then planned as a scan of the whole company: quadratic in the ledger
+    (647 ms a batch before ANALYZE, 2 ms after, at 1M documents). SQLite plans by index alone.
+    """
+    size = len(parsed.documents) + len(parsed.payments)
+    if size < ANALYZE_THRESHOLD or connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in (Customer, Invoice, Payment, Allocation):
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 @transaction.atomic
 def ledger_load(
     *,
@@ -427,9 +442,11 @@ def ledger_load(
     Company.objects.filter(pk=company.pk).update(ledger_version=F("ledger_version") + 1)
     company.refresh_from_db(fields=["ledger_version"])
     ctx = LoadContext(company, ZoneInfo(company.timezone), {}, {}, parsed, listed_since)
+    sources.sources_store(company=company, parsed=parsed, skip_unchanged=not full)
     _load_customers(ctx)
     _load_documents(ctx)
     _load_payments(ctx)
+    _analyze_if_large(parsed)
     deleted = _mark_missing_deleted(ctx) if full else Deleted()
     allocations_rebuild(
         company=company,

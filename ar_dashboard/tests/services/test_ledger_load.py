@@ -7,10 +7,11 @@ from unittest import mock
 import pytest
 
 from ar_dashboard import selectors
-from ar_dashboard.models import Allocation, Customer, Invoice, Payment
+from ar_dashboard.models import Allocation, Customer, Invoice, Payment, SourceRecord
 from ar_dashboard.selectors import ARFilters
 from ar_dashboard.services import ledger_load as service
 from ar_dashboard.services.ledger_load import ExtractBatch, ledger_load, ledger_parse
+from ar_dashboard.services.sources import content_hash
 
 pytestmark = pytest.mark.django_db
 
@@ -145,9 +146,25 @@ def test_second_identical_load_changes_nothing(company_a):
     }
     load(company_a, **batch)
     first = snapshot(company_a)
+    # Incremental: records re-read unchanged (same content hash) are skipped before any write.
     result = load(company_a, **batch)
     assert snapshot(company_a) == first
-    assert result.counts["documents"] == {"created": 0, "updated": 2}
+    assert result.counts["documents"] == {"unchanged": 2, "created": 0, "updated": 0}
+    # Full: everything listed is restated (the daily self-check), to the same rows.
+    result = load(company_a, full=True, **batch)
+    assert snapshot(company_a) == first
+    assert result.counts["documents"] == {"created": 0, "updated": 2, "deleted": 0}
+
+
+def test_raw_records_are_kept_apart_with_their_hash(company_a):
+    raw = invoice("i1", total=100)
+    load(company_a, contacts=[contact("c1")], invoices=[raw])
+    stored = SourceRecord.objects.get(company=company_a, object_type="invoice", external_id="i1")
+    assert stored.raw == raw and stored.content_hash == content_hash(raw)
+    # An edited record is not "unchanged": it loads.
+    result = load(company_a, invoices=[{**raw, "balance_amount": 60, "paid_amount": 40}])
+    assert result.counts["documents"] == {"created": 0, "updated": 1}
+    assert Invoice.objects.get(external_id="i1").balance == D("60")
 
 
 def test_update_changes_balance_status_and_dates(company_a):
