@@ -1,10 +1,20 @@
 """Shared fixtures: three users everywhere — alice (owner of A), bob (teammate), charlie (B)."""
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from ar_dashboard.models import Membership
 from ar_dashboard.tests.factories import CompanyFactory, MembershipFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: rolled-back rows reuse ids (SQLite), and an answer
+    cached by one test must not answer the next one's identical request."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -4,3 +4,8 @@ mode, as `make test` does, so no SECRET_KEY is needed. An explicit DEBUG still w
 import os
 
 os.environ.setdefault("DEBUG", "true")
+# A `replica` alias mirroring the test database (config/routers.py), so the router's tests can
+# route to it; replica reads stay off unless a test turns REPLICA_READS on for itself.
+if os.environ.get("DATABASE_URL"):
+    os.environ.setdefault("DATABASE_REPLICA_URL", os.environ["DATABASE_URL"])
+    os.environ.setdefault("REPLICA_READS", "false")

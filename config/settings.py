@@ -139,7 +139,69 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+def _replica() -> dict | None:
+    """DATABASE_REPLICA_URL: a read replica of `default` for dashboard reads (config/routers.py)."""
+    if not env.str("DATABASE_REPLICA_URL", default=""):
+        return None
+    try:
+        replica = env.db("DATABASE_REPLICA_URL")
+    except (ImproperlyConfigured, KeyError, ValueError) as exc:
+        raise ImproperlyConfigured(
+            f"DATABASE_REPLICA_URL is not a valid database URL: {exc}"
+        ) from exc
+    if "." not in replica.get("ENGINE", ""):  # django-environ passes unknown schemes through
+        raise ImproperlyConfigured(
+            "DATABASE_REPLICA_URL is not a valid database URL: use postgres://user:pass@host/db"
+        )
+    replica.setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
+    if replica["ENGINE"].endswith("sqlite3"):
+        replica.setdefault("OPTIONS", {}).setdefault("timeout", 20)
+    # Under test the alias reads the test database through a connection of its own.
+    replica["TEST"] = {"MIRROR": "default"}
+    return replica
+
+
+if (_replica_db := _replica()) is not None:
+    DATABASES["replica"] = _replica_db
+    DATABASE_ROUTERS = ["config.routers.ReplicaRouter"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware"),
+        "config.routers.ReplicaRoutingMiddleware",
+    )
+# Off sends every read to `default` while keeping the alias (e.g. replica maintenance).
+REPLICA_READS = _bool("REPLICA_READS", True)
+# Read-your-writes: after a request that writes (POST, ...), the same browser reads the primary
+# for this long; set it above the replica's worst replay lag.
+REPLICA_LAG_SECONDS = _int("REPLICA_LAG_SECONDS", 10)
+if REPLICA_LAG_SECONDS < 0:
+    raise ImproperlyConfigured("REPLICA_LAG_SECONDS cannot be negative")
+
+# Redis (shared by every web node and process) when REDIS_URL is set; else CACHE_URL; else
+# per-process memory. Cached API answers are keyed by the ledger version (ar_dashboard/
+# answer_cache.py), so either is correct; only Redis shares entries and hit counters.
+REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured(
+            f"REDIS_URL={REDIS_URL!r} must start with redis://, rediss:// or unix://"
+        )
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "ar",
+        }
+    }
+    # Sessions read from Redis, written through to the database (they survive a Redis flush).
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+else:
+    CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# How long a cached API answer lives; 0 turns the answer cache off. A sync never waits for it:
+# the new ledger version is a new key.
+CACHE_TTL_SECONDS = _int("CACHE_TTL_SECONDS", 300)
+if CACHE_TTL_SECONDS < 0:
+    raise ImproperlyConfigured("CACHE_TTL_SECONDS cannot be negative")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

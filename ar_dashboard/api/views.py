@@ -1,4 +1,9 @@
-"""JSON API: each view parses the common filters, calls one selector, serialises the result."""
+"""JSON API: each view parses the common filters, calls one selector, serialises the result.
+
+The four ledger endpoints answer from the answer cache when they can (ar_dashboard/
+answer_cache.py): parsing, validation and the access check run first on every request, against
+the primary; only the selector calls and serialisation are skipped on a hit.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ar_dashboard import aging, selectors
+from ar_dashboard import aging, answer_cache, selectors
 from ar_dashboard.access import customer_for_user_or_404
 from ar_dashboard.api import serializers as out
 from ar_dashboard.filters import (
@@ -25,6 +30,7 @@ from ar_dashboard.filters import (
 from ar_dashboard.money import money_str
 from ar_dashboard.pipeline_status import pipeline_status
 from ar_dashboard.selectors import UNKNOWN
+from config.routers import primary_reads
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -44,10 +50,17 @@ def _positive_int(params, name: str, default: int, maximum: int) -> int:
     return default if raw == "" else parse_positive_int(raw, name=name, maximum=maximum)
 
 
-def paginate(request, queryset) -> tuple[list, dict]:
+def page_params(request) -> dict[str, int]:
+    """The validated `page_size` and `page` (400 naming the parameter when invalid)."""
+    return {
+        "page_size": _positive_int(request.query_params, "page_size", PAGE_SIZE, MAX_PAGE_SIZE),
+        "page": _positive_int(request.query_params, "page", 1, MAX_ID),
+    }
+
+
+def paginate(request, queryset, paging: dict[str, int]) -> tuple[list, dict]:
     """One page of `queryset` (a COUNT and a LIMIT query) and the page links."""
-    size = _positive_int(request.query_params, "page_size", PAGE_SIZE, MAX_PAGE_SIZE)
-    number = _positive_int(request.query_params, "page", 1, MAX_ID)
+    size, number = paging["page_size"], paging["page"]
     paginator = Paginator(queryset, size)
     try:
         page = paginator.page(number)
@@ -92,6 +105,39 @@ def responses(ok) -> dict:
     return {200: ok, **ERRORS}
 
 
+X_CACHE = OpenApiParameter(
+    "X-Cache",
+    str,
+    OpenApiParameter.HEADER,
+    response=[200],
+    enum=["hit", "miss"],
+    description="hit: served from the answer cache; miss: computed now. Absent when the "
+    "cache is off (CACHE_TTL_SECONDS=0).",
+)
+
+
+def parse_request(params, user):
+    """`parse_filters` on the primary: access checks see memberships and customers at once."""
+    with primary_reads():
+        return parse_filters(params, user)
+
+
+def cached_response(request, *, endpoint: str, company, filters, params, compute) -> Response:
+    """The answer from the cache or `compute()`, with its X-Cache header."""
+    answer = answer_cache.fetch(
+        endpoint=endpoint, company=company, filters=filters, params=params, compute=compute
+    )
+    response = Response(answer.data)
+    if answer.header is not None:
+        response["X-Cache"] = answer.header
+    return response
+
+
+def link_base(request) -> str:
+    """Scheme, host and path of the page links: part of a paginated answer's key."""
+    return request.build_absolute_uri(request.path)
+
+
 class EmptyMeansDefaultSchema(AutoSchema):
     """Marks every optional query parameter `allowEmptyValue`: `?as_of=` means the default.
 
@@ -112,43 +158,67 @@ class ReadView(APIView):
 
 
 class SummaryStatsView(ReadView):
-    @extend_schema(parameters=COMMON, responses=responses(out.SummaryStatsSerializer))
+    @extend_schema(parameters=[*COMMON, X_CACHE], responses=responses(out.SummaryStatsSerializer))
     def get(self, request):
-        company, filters = parse_filters(request.query_params, request.user)
-        stats = selectors.summary_stats(company=company, filters=filters)
-        overdue_pct = None
-        if stats.total_ar:
-            overdue_pct = (stats.total_overdue / stats.total_ar * 100).quantize(Decimal("0.01"))
-        data = {
-            **_context(company, filters),
-            **stats.__dict__,
-            "overdue_percentage": overdue_pct,
-            "currencies": selectors.currencies_in_use(company=company),
-        }
-        ctx = _context(company, filters)
-        return Response(out.SummaryStatsSerializer(data, context=ctx).data)
+        company, filters = parse_request(request.query_params, request.user)
+
+        def compute() -> dict:
+            stats = selectors.summary_stats(company=company, filters=filters)
+            overdue_pct = None
+            if stats.total_ar:
+                overdue_pct = (stats.total_overdue / stats.total_ar * 100).quantize(Decimal("0.01"))
+            data = {
+                **_context(company, filters),
+                **stats.__dict__,
+                "overdue_percentage": overdue_pct,
+                "currencies": selectors.currencies_in_use(company=company),
+            }
+            ctx = _context(company, filters)
+            return out.SummaryStatsSerializer(data, context=ctx).data
+
+        return cached_response(
+            request,
+            endpoint="summary-stats",
+            company=company,
+            filters=filters,
+            params={},
+            compute=compute,
+        )
 
 
 class AgingDistributionView(ReadView):
-    @extend_schema(parameters=COMMON, responses=responses(out.AgingDistributionSerializer))
+    @extend_schema(
+        parameters=[*COMMON, X_CACHE], responses=responses(out.AgingDistributionSerializer)
+    )
     def get(self, request):
-        company, filters = parse_filters(request.query_params, request.user)
-        result = selectors.aging_distribution(company=company, filters=filters)
-        ctx = _context(company, filters)
-        buckets = [
-            {
-                "key": b.bucket.key,
-                "label": b.bucket.label,
-                "min_days": b.bucket.min_days,
-                "max_days": b.bucket.max_days,
-                "amount": b.amount,
-                "invoice_count": b.documents,
-            }
-            for b in result.buckets
-        ]
-        distribution = {b["label"]: money_str(b["amount"], filters.currency) for b in buckets}
-        data = {**ctx, "buckets": buckets, "total": result.total, "distribution": distribution}
-        return Response(out.AgingDistributionSerializer(data, context=ctx).data)
+        company, filters = parse_request(request.query_params, request.user)
+
+        def compute() -> dict:
+            result = selectors.aging_distribution(company=company, filters=filters)
+            ctx = _context(company, filters)
+            buckets = [
+                {
+                    "key": b.bucket.key,
+                    "label": b.bucket.label,
+                    "min_days": b.bucket.min_days,
+                    "max_days": b.bucket.max_days,
+                    "amount": b.amount,
+                    "invoice_count": b.documents,
+                }
+                for b in result.buckets
+            ]
+            distribution = {b["label"]: money_str(b["amount"], filters.currency) for b in buckets}
+            data = {**ctx, "buckets": buckets, "total": result.total, "distribution": distribution}
+            return out.AgingDistributionSerializer(data, context=ctx).data
+
+        return cached_response(
+            request,
+            endpoint="aging-distribution",
+            company=company,
+            filters=filters,
+            params={},
+            compute=compute,
+        )
 
 
 SORT_CHOICES = sorted(selectors.CUSTOMER_SORTS)
@@ -166,36 +236,49 @@ class CustomerBreakdownView(ReadView):
                 + ", ".join(SORT_CHOICES)
                 + " or a bucket key (default -total_outstanding)",
             ),
+            X_CACHE,
         ],
         responses=responses(out.CustomerBreakdownSerializer),
     )
     def get(self, request):
-        company, filters = parse_filters(request.query_params, request.user)
+        company, filters = parse_request(request.query_params, request.user)
         sort = request.query_params.get("sort") or "-total_outstanding"
         allowed = set(SORT_CHOICES) | set(company.aging_scheme.keys)
         if sort.removeprefix("-") not in allowed:
             raise ValidationError({"sort": f"Must be one of {', '.join(sorted(allowed))}."})
-        rows = selectors.customer_aging_rows(company=company, filters=filters, sort=sort)
-        page, meta = paginate(request, rows)
-        scheme = company.aging_scheme
-        customers = [
-            {
-                "id": row["customer_id"],
-                "customer": row["customer_name"],
-                "total_outstanding": row["total_outstanding"],
-                "overdue": row["overdue"],
-                "invoice_count": row["invoice_count"],
-                "oldest_days_past_due": selectors.customer_days_past_due(row, filters),
-                "buckets": {
-                    b.key: money_str(row[f"bucket_{b.index}"], filters.currency)
-                    for b in scheme.buckets
-                },
-            }
-            for row in page
-        ]
-        ctx = _context(company, filters)
-        data = {**ctx, **meta, "customers": customers}
-        return Response(out.CustomerBreakdownSerializer(data, context=ctx).data)
+        paging = page_params(request)
+
+        def compute() -> dict:
+            rows = selectors.customer_aging_rows(company=company, filters=filters, sort=sort)
+            page, meta = paginate(request, rows, paging)
+            scheme = company.aging_scheme
+            customers = [
+                {
+                    "id": row["customer_id"],
+                    "customer": row["customer_name"],
+                    "total_outstanding": row["total_outstanding"],
+                    "overdue": row["overdue"],
+                    "invoice_count": row["invoice_count"],
+                    "oldest_days_past_due": selectors.customer_days_past_due(row, filters),
+                    "buckets": {
+                        b.key: money_str(row[f"bucket_{b.index}"], filters.currency)
+                        for b in scheme.buckets
+                    },
+                }
+                for row in page
+            ]
+            ctx = _context(company, filters)
+            data = {**ctx, **meta, "customers": customers}
+            return out.CustomerBreakdownSerializer(data, context=ctx).data
+
+        return cached_response(
+            request,
+            endpoint="customer-breakdown",
+            company=company,
+            filters=filters,
+            params={"sort": sort, **paging, "links": link_base(request)},
+            compute=compute,
+        )
 
 
 class InvoiceFilterSerializer(ARFilterSerializer):
@@ -214,6 +297,7 @@ class InvoiceDetailsView(ReadView):
             ),
             InvoiceFilterSerializer,
             *PAGING,
+            X_CACHE,
         ],
         responses=responses(out.InvoiceDetailsSerializer),
     )
@@ -227,42 +311,55 @@ class InvoiceDetailsView(ReadView):
             except ValueError as exc:
                 message = f"Must be a customer id or '{UNKNOWN}'. {exc}"
                 raise ValidationError({"customer_id": message}) from None
-            customer = customer_for_user_or_404(request.user, pk)
+            with primary_reads():
+                customer = customer_for_user_or_404(request.user, pk)
             params["customer"] = str(pk)
             params.setdefault("company", str(customer.company_id))
             name = customer.name
-        company, filters = parse_filters(params, request.user)
-        docs = selectors.customer_documents(company=company, filters=filters)
-        page, meta = paginate(request, docs)
-        labels = {b.index: b for b in company.aging_scheme.buckets}
-        invoices = [
-            {
-                "id": doc.pk,
-                "external_id": doc.external_id,
-                "invoice_number": doc.number,
-                "doc_type": doc.doc_type,
-                "invoice_date": doc.posted_on,
-                "due_date": doc.due_on,
-                "total_amount": doc.total,
-                "amount_due": doc.amount,
-                "days_overdue": doc.days_past_due,
-                "aging_bucket": labels[doc.bucket_index].label,
-                "aging_bucket_key": labels[doc.bucket_index].key,
-                "status": doc.source_status,
-                "warnings": doc.warnings,
+        company, filters = parse_request(params, request.user)
+        paging = page_params(request)
+
+        def compute() -> dict:
+            docs = selectors.customer_documents(company=company, filters=filters)
+            page, meta = paginate(request, docs, paging)
+            labels = {b.index: b for b in company.aging_scheme.buckets}
+            invoices = [
+                {
+                    "id": doc.pk,
+                    "external_id": doc.external_id,
+                    "invoice_number": doc.number,
+                    "doc_type": doc.doc_type,
+                    "invoice_date": doc.posted_on,
+                    "due_date": doc.due_on,
+                    "total_amount": doc.total,
+                    "amount_due": doc.amount,
+                    "days_overdue": doc.days_past_due,
+                    "aging_bucket": labels[doc.bucket_index].label,
+                    "aging_bucket_key": labels[doc.bucket_index].key,
+                    "status": doc.source_status,
+                    "warnings": doc.warnings,
+                }
+                for doc in page
+            ]
+            ctx = _context(company, filters)
+            data = {
+                **ctx,
+                **meta,
+                "customer": name,
+                "customer_id": filters.customer if filters.customer != UNKNOWN else None,
+                "total_outstanding": selectors.summary_total(company=company, filters=filters),
+                "invoices": invoices,
             }
-            for doc in page
-        ]
-        ctx = _context(company, filters)
-        data = {
-            **ctx,
-            **meta,
-            "customer": name,
-            "customer_id": filters.customer if filters.customer != UNKNOWN else None,
-            "total_outstanding": selectors.summary_total(company=company, filters=filters),
-            "invoices": invoices,
-        }
-        return Response(out.InvoiceDetailsSerializer(data, context=ctx).data)
+            return out.InvoiceDetailsSerializer(data, context=ctx).data
+
+        return cached_response(
+            request,
+            endpoint="invoice-details",
+            company=company,
+            filters=filters,
+            params={**paging, "links": link_base(request)},
+            compute=compute,
+        )
 
 
 class DagsterStatusView(ReadView):
