@@ -75,11 +75,11 @@ def current_balances_apply(*, company: Company, filters: ARFilters) -> bool:
     return not later.exists()
 
 
-def _amount_expression(*, company: Company, filters: ARFilters):
+def _amount_expression(*, filters: ARFilters, current: bool):
     """balance(as_of) = current balance + effective allocations dated after as_of (DESIGN.md),
     rounded to the currency's minor unit (the one rounding rule: see expressions.MinorUnits)."""
     places = minor_units(filters.currency)
-    if current_balances_apply(company=company, filters=filters):
+    if current:
         return MinorUnits(F("balance"), places)
     later = (
         Allocation.objects.filter(
@@ -127,6 +127,7 @@ def _customer_condition(customer: int | str | None) -> Q:
 
 def open_documents(*, company: Company, filters: ARFilters) -> QuerySet[Invoice]:
     """AR documents open on `as_of`, annotated with `amount` (signed balance on that date)."""
+    current = current_balances_apply(company=company, filters=filters)
     qs = (
         Invoice.objects.filter(
             company=company,
@@ -136,9 +137,17 @@ def open_documents(*, company: Company, filters: ARFilters) -> QuerySet[Invoice]
         )
         .exclude(source_status__in=aging.EXCLUDED_STATUSES)
         .filter(_customer_condition(filters.customer))
-        .annotate(amount=_amount_expression(company=company, filters=filters))
-        .exclude(amount=0)
     )
+    if current:
+        qs = qs.exclude(balance=0)  # the partial index of open documents
+    else:
+        # Open on as_of means open now, or moved by an allocation dated after as_of: one
+        # hashed semi-join, so the per-document sum below runs for those candidates only.
+        later = Allocation.objects.filter(
+            company=company, allocated_on__gt=filters.as_of, effective=True
+        ).values("document_id")
+        qs = qs.filter(~Q(balance=0) | Q(id__in=later))
+    qs = qs.annotate(amount=_amount_expression(filters=filters, current=current)).exclude(amount=0)
     if filters.bucket is not None:
         scheme = company.aging_scheme
         qs = qs.filter(bucket_condition(scheme, scheme.bucket_by_key(filters.bucket), filters))

@@ -8,6 +8,7 @@ from rest_framework.exceptions import ValidationError
 from ar_dashboard import selectors
 from ar_dashboard.access import companies_for_user
 from ar_dashboard.filters import parse_filters
+from config.routers import read_primary_if_replica_behind
 
 HOME_CUSTOMERS = 15
 
@@ -27,6 +28,8 @@ def home(request):
         return render(request, "ar_dashboard/bad_request.html", {"errors": errors}, status=400)
     if company not in companies:  # parse_filters already 404s; belt and braces
         raise PermissionDenied
+    # Right after a sync the replica (if any) may still hold the previous load.
+    read_primary_if_replica_behind(company)
     context = {
         "companies": companies,
         "company": company,
