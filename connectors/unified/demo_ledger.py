@@ -46,8 +46,8 @@ def generate_demo_ledger(
 ) -> DemoLedger:
     """The demo company's ledger over the `months` months before `today`, as of `today`.
 
-    `dirty=True` adds a handful of defective records (see `demo/dirty.py`) beside the clean
-    ones, which stay exactly as without it.
+    `dirty=True` adds defective records and QuickBooks' hard ledger cases (see `demo/dirty.py`)
+    beside the clean ones, which stay exactly as without it.
     """
     last_day = today - timedelta(days=1)
     profiles = customer_profiles(today=today, seed=seed, customers=customers, months=months)
@@ -93,12 +93,14 @@ def _contacts(profiles: list[CustomerProfile], start: date) -> list[dict]:
 
 
 def _with_dirty_records(ledger: DemoLedger, today: date) -> DemoLedger:
+    """The clean ledger followed, in each listing, by the dirty records (clean ones unchanged)."""
     contact_id = next(c["id"] for c in ledger.contacts if c["currency"] == "USD")
     invoices = defects.dirty_invoices(invoices=ledger.invoices, contact_id=contact_id, today=today)
     payments = defects.dirty_payments(contact_id=contact_id, today=today)
+    faults = defects.ledger_faults(today=today)
     return DemoLedger(
-        contacts=ledger.contacts,
-        invoices=ledger.invoices + invoices,
-        creditmemos=ledger.creditmemos,
-        payments=ledger.payments + payments,
+        contacts=ledger.contacts + faults.contacts,
+        invoices=ledger.invoices + invoices + faults.invoices,
+        creditmemos=ledger.creditmemos + faults.creditmemos,
+        payments=ledger.payments + payments + faults.payments,
     )

@@ -29,12 +29,21 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=2024, help="generator seed")
         parser.add_argument("--full", action="store_true", help="full resync")
+        parser.add_argument(
+            "--dirty",
+            action="store_true",
+            help="add QuickBooks' hard cases and defective records (connectors/unified/demo/"
+            "dirty.py); some are rejected, so the sync ends PARTIAL",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         company = Company.objects.filter(unified_connection_id=DEMO_CONNECTION).first()
         today = options["today"] or _today(company)
-        self.stderr.write(f"Generating the demo ledger as of {today} (seed {options['seed']})")
-        data = SandboxData.from_demo(today=today, seed=options["seed"])
+        dirty = " with dirty records" if options["dirty"] else ""
+        self.stderr.write(
+            f"Generating the demo ledger as of {today} (seed {options['seed']}){dirty}"
+        )
+        data = SandboxData.from_demo(today=today, seed=options["seed"], dirty=options["dirty"])
         key = secrets.token_urlsafe(24)  # the sandbox lives for this command only
         sandbox = SandboxServer(data, api_key=key, connection_ids={DEMO_CONNECTION})
         with sandbox, override_settings(UNIFIED_API_KEY=key):

@@ -367,11 +367,21 @@ def test_open_book_looks_like_a_real_company(ledger, profiles):
     assert sum(i["status"] == "PAID" for i in old) / len(old) >= 0.97
 
 
-def test_dirty_records_are_added_beside_the_clean_ledger(ledger):
-    dirty = generate_demo_ledger(today=TODAY, dirty=True)
-    assert dirty.contacts == ledger.contacts and dirty.creditmemos == ledger.creditmemos
-    assert dirty.invoices[: len(ledger.invoices)] == ledger.invoices
-    assert dirty.payments[: len(ledger.payments)] == ledger.payments
+@pytest.fixture(scope="module")
+def dirty() -> DemoLedger:
+    return generate_demo_ledger(today=TODAY, dirty=True)
+
+
+def test_dirty_records_are_added_beside_the_clean_ledger(ledger, dirty):
+    for name in ("contacts", "invoices", "creditmemos", "payments"):
+        clean, served = getattr(ledger, name), getattr(dirty, name)
+        assert served[: len(clean)] == clean, name
+        added = served[len(clean) :]
+        # New records are *_dirty_*; the one exception repeats a clean record (paging shift).
+        assert added and all("_dirty_" in r["id"] or r in clean for r in added), name
+    assert json.dumps(dirty.__dict__) == json.dumps(
+        generate_demo_ledger(today=TODAY, dirty=True).__dict__
+    )
     extra = {i["id"]: i for i in dirty.invoices[len(ledger.invoices) :]}
     assert day(extra["inv_dirty_01"]["due_at"]) < day(extra["inv_dirty_01"]["posted_at"])
     assert "balance_amount" not in extra["inv_dirty_02"]
@@ -386,4 +396,62 @@ def test_dirty_records_are_added_beside_the_clean_ledger(ledger):
     ids = [i["id"] for i in dirty.invoices]
     assert len(ids) - len(set(ids)) == 1
     allocated = {a["object_id"] for p in dirty.payments for a in p["allocations"]}
-    assert allocated - set(ids) == {"inv_missing_01"}
+    memo_ids = {m["id"] for m in dirty.creditmemos}
+    assert allocated - set(ids) - memo_ids == {"inv_missing_01"}
+    assert {i["contact_id"] for i in extra.values()} - {c["id"] for c in dirty.contacts} == set()
+
+
+def test_dirty_ledger_faults_are_shaped_as_quickbooks_serves_them(ledger, dirty):
+    """One customer per fault class; dates relative to TODAY (2026-11-15)."""
+    invoices = {i["id"]: i for i in dirty.invoices[len(ledger.invoices) :]}
+    memos = {m["id"]: m for m in dirty.creditmemos[len(ledger.creditmemos) :]}
+    payments = {p["id"]: p for p in dirty.payments[len(ledger.payments) :]}
+    customers = {c["id"] for c in dirty.contacts[len(ledger.contacts) :]}
+    assert customers == {f"cus_dirty_{n:02d}" for n in range(1, 10)}
+
+    voided = payments["pay_dirty_02"]
+    assert voided["status"] == "VOIDED" and voided["allocations"][0]["object_id"] == "inv_dirty_08"
+    restored = invoices["inv_dirty_08"]
+    assert (dec(restored["paid_amount"]), dec(restored["balance_amount"])) == (0, 1000)
+
+    parts = memos["cm_dirty_01"]["applications"]
+    assert [(a["object_id"], dec(a["amount"]), day(a["applied_at"])) for a in parts] == [
+        ("inv_dirty_09", 100, date(2026, 10, 6)),
+        ("inv_dirty_09", 200, date(2026, 11, 5)),
+    ]
+
+    both_sides = payments["pay_dirty_03"]
+    lines = [
+        (a["object_type"], a["object_id"], dec(a["amount"])) for a in both_sides["allocations"]
+    ]
+    assert lines == [("INVOICE", "inv_dirty_10", 500), ("CREDITMEMO", "cm_dirty_02", 200)]
+    # QuickBooks: total = Σ invoice lines − Σ credit memo lines.
+    assert dec(both_sides["total_amount"]) == 500 - 200
+    assert memos["cm_dirty_02"]["applications"][0]["object_id"] == "inv_dirty_10"
+
+    overpaid = payments["pay_dirty_04"]
+    assert overpaid["invoice_id"] == "inv_dirty_11" and overpaid["allocations"] == []
+    assert dec(overpaid["total_amount"]) > dec(invoices["inv_dirty_11"]["total_amount"])
+
+    refund = payments["pay_dirty_05"]
+    assert dec(refund["total_amount"]) == -400
+    assert [(a["object_type"], a["object_id"]) for a in refund["allocations"]] == [
+        ("CREDITMEMO", "cm_dirty_03")
+    ]
+    on_account = payments["pay_dirty_06"]
+    assert on_account["allocations"] == [] and "invoice_id" not in on_account
+
+    memo_as_invoice = invoices["cm_dirty_04"]
+    assert memo_as_invoice["type"] == "CREDITMEMO" and "cm_dirty_04" not in memos
+    assert (day(memo_as_invoice["due_at"]) - day(memo_as_invoice["posted_at"])).days == 30
+    assert dec(invoices["inv_dirty_12"]["total_amount"]) == -150
+
+    assert invoices["inv_dirty_1e30"]["total_amount"] == 1e30
+    assert [len(i) for i in invoices if i.startswith("inv_dirty_x")] == [150]
+    assert invoices["inv_dirty_0001"]["posted_at"].startswith("0001-")
+    assert [dec(invoices[i]["balance_amount"]) for i in ("inv_dirty_14", "inv_dirty_15")] == [
+        Decimal("200.005"),
+        Decimal("0.005"),
+    ]
+    newest = max(day(r["updated_at"]) for r in [*invoices.values(), *memos.values()])
+    assert newest < TODAY
