@@ -9,6 +9,7 @@ PORT ?= 8000
 export DEBUG ?= true
 
 .PHONY: run test install browser migrate demo lint format lock dagster sandbox clean
+.PHONY: bench bench-smoke
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -60,6 +61,20 @@ dagster: migrate
 
 sandbox: install
 	$(BIN)/python -m connectors.unified.sandbox --port 8765
+
+## Issue 14's benchmark (bench/README.md); results appended to bench/RESULTS.md. DATABASE_URL
+## must be a PostgreSQL database of the bench's own: it is emptied before every size.
+BENCH_SIZES ?= 10000 100000 1000000
+bench: install
+	@test -n "$$DATABASE_URL" || { echo "make bench needs DATABASE_URL: a PostgreSQL database of its own (it is emptied)"; exit 2; }
+	DEBUG=false $(BIN)/python -m bench --sizes "$(BENCH_SIZES)"
+
+## The same harness at 2,000 documents in about a minute (SQLite file unless given a URL).
+BENCH_SMOKE_DATABASE_URL ?= sqlite:///$(CURDIR)/var/bench/smoke.sqlite3
+bench-smoke: install
+	@mkdir -p var/bench
+	DEBUG=false DATABASE_URL=$(BENCH_SMOKE_DATABASE_URL) $(BIN)/python -m bench --sizes 2000 \
+	  --requests 10 --naive-sizes 2000 --naive-runs 1 --results var/bench/RESULTS-smoke.md
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3 .pytest_cache
