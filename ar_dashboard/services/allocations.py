@@ -24,9 +24,11 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from ar_dashboard import aging
+from ar_dashboard.expressions import MoneySum
 from ar_dashboard.models import Allocation, Company, Invoice, Payment
 from connectors.unified.records import DocumentRecord, PaymentRecord
 
@@ -485,17 +487,21 @@ def _implied_row(
 
 
 def _refresh_payment_documents(document_ids: set[int]) -> None:
-    """An unapplied-payment document's balance: its total (−cash) less what its lines used."""
+    """An unapplied-payment document's balance: its total (−cash) less what its lines used.
+
+    One UPDATE per batch with the sum as a correlated subquery: computed where the rows are,
+    with no per-row statement (a first load changes every payment's document).
+    """
+    used = (
+        Allocation.objects.filter(document=OuterRef("pk"), effective=True)
+        .order_by()
+        .values("document")
+        .annotate(total=MoneySum("amount"))
+        .values("total")
+    )
+    money = DecimalField(max_digits=19, decimal_places=4)
+    spent = Coalesce(Subquery(used, output_field=money), Value(ZERO, output_field=money))
     for chunk in _chunks(document_ids):
-        docs = Invoice.objects.filter(id__in=chunk, doc_type=Invoice.DocType.PAYMENT)
-        used = dict(
-            Allocation.objects.filter(document__in=docs, effective=True)
-            .order_by()
-            .values("document_id")
-            .annotate(total=Sum("amount"))
-            .values_list("document_id", "total")
+        Invoice.objects.filter(id__in=chunk, doc_type=Invoice.DocType.PAYMENT).update(
+            balance=F("total") - spent, paid=spent
         )
-        for pk, total, balance in docs.values_list("id", "total", "balance"):
-            new_balance = total - used.get(pk, ZERO)
-            if new_balance != balance:
-                Invoice.objects.filter(id=pk).update(balance=new_balance, paid=total - new_balance)
