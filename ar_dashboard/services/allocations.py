@@ -247,7 +247,7 @@ def allocations_rebuild(
         company, stated_by - spared, dead_refs, dead_targets, {_key(r) for r in rows}
     )
     _save(rows)
-    if len(rows) >= 20_000 and connection.vendor == "postgresql":
+    if len(rows) >= 1_000 and connection.vendor == "postgresql":
         # Fresh rows the planner has no statistics for: the lookups below would scan.
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(Allocation._meta.db_table)}")

@@ -407,7 +407,7 @@ def _mark_missing_deleted(ctx: LoadContext) -> Deleted:
     return deleted
 
 
-ANALYZE_THRESHOLD = 20_000
+ANALYZE_THRESHOLD = 1_000
 
 
 def _analyze_if_large(parsed: ParsedBatch) -> None:
