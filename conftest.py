@@ -1,5 +1,8 @@
 """Shared fixtures: three users everywhere — alice (owner of A), bob (teammate), charlie (B)."""
 
+import os
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -58,3 +61,20 @@ def api(alice):
 @pytest.fixture
 def anon_api():
     return APIClient()
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent
+
+
+@pytest.fixture(autouse=True)
+def _project_working_directory():
+    """Every test starts in the project root: a test or library that leaves the process in a
+    temporary directory it then deletes would break the live server's static files (relative
+    paths) and anything resolving paths in later tests."""
+    try:
+        here = os.getcwd()
+    except FileNotFoundError:
+        here = None
+    if here != str(PROJECT_ROOT):
+        os.chdir(PROJECT_ROOT)
+    yield
