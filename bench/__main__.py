@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds any query of a timed request may run (PostgreSQL); the request then fails",
     )
     parser.add_argument(
+        "--requests-only",
+        action="store_true",
+        help="time requests on the ledgers an earlier run loaded (no generation, no sync)",
+    )
+    parser.add_argument(
         "--cold-cache",
         action="store_true",
         help="clear the caches before every request (default: before every series)",
@@ -99,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         sync_timeout=args.sync_timeout,
         cold_cache=args.cold_cache,
         statement_timeout=args.statement_timeout,
+        requests_only=args.requests_only,
     )
     results = []
     for size in args.sizes:

@@ -36,6 +36,7 @@ COMPANY_PREFIX = "bench-"
 # Parameter names a customer-name prefix filter may have; the first the schema lists is used.
 NAME_PARAMS = ("name", "customer_name", "name_prefix", "search", "q")
 PLAIN_STATIC = "django.contrib.staticfiles.storage.StaticFilesStorage"
+SUMMARY_TODAY = ("summary-stats", "today")  # what the naive baseline is compared with
 EDIT_SPACING = timedelta(seconds=10)  # between two upstream edits before the incremental sync
 
 
@@ -57,6 +58,7 @@ class BenchConfig:
     sync_timeout: float = 3600.0
     cold_cache: bool = False  # clear caches before every request, not only every series
     statement_timeout: float = 120.0  # seconds a query of a timed request may run (PostgreSQL)
+    requests_only: bool = False  # reuse the ledger an earlier run of the size loaded
 
 
 @dataclass
@@ -70,6 +72,7 @@ class SizeResult:
     name_param: str | None = None
     naive: NaiveResult | None = None
     summary_today_p50_ms: float | None = None
+    summary_today_cold_ms: float | None = None  # its first request, made with caches empty
     cold_cache: bool = False
     errors: list[str] = field(default_factory=list)
 
@@ -89,13 +92,41 @@ def reset_database() -> None:
 
 
 def run_size(config: BenchConfig, documents: int) -> SizeResult:
-    """Everything measured at one size; failures are recorded, not raised, where possible."""
+    """Everything measured at one size; failures are recorded, not raised, where possible.
+
+    With `config.requests_only` the ledger loaded by an earlier run of this size is reused:
+    nothing is generated or synced, the requests (and the baseline) are timed again.
+    """
     result = SizeResult(documents, cold_cache=config.cold_cache)
+    connection_id = f"{COMPANY_PREFIX}{documents}"
+    if not config.requests_only:
+        _load(config, result)
+    company = Company.objects.filter(unified_connection_id=connection_id).first()
+    if not all(run.ok for run in result.syncs):
+        result.errors.append("a sync failed: requests not timed")
+        return result
+    if company is None:
+        result.errors.append(f"no {connection_id} company in the database: requests not timed")
+        return result
+    analyze()
+    user = bench_member(company)
+    result.series, result.name_param = request_timings(config, company, user)
+    summary_today = [s for s in result.series if (s.endpoint, s.as_of_label) == SUMMARY_TODAY]
+    if summary_today and summary_today[0].samples_ms:
+        result.summary_today_p50_ms = summary_today[0].p50
+        result.summary_today_cold_ms = summary_today[0].samples_ms[0]
+    if documents in config.naive_sizes:
+        result.naive = naive_baseline(company=company, today=config.today, runs=config.naive_runs)
+    return result
+
+
+def _load(config: BenchConfig, result: SizeResult) -> None:
+    """Empty the database, serve a ledger of `result.documents` and sync it three times."""
     reset_database()
-    log = config.log_dir / f"{documents}"
+    log = config.log_dir / f"{result.documents}"
     log.mkdir(parents=True, exist_ok=True)
     upstream = UpstreamProcess(
-        documents=documents,
+        documents=result.documents,
         today=config.today,
         seed=config.seed,
         workers=config.workers,
@@ -105,20 +136,6 @@ def run_size(config: BenchConfig, documents: int) -> SizeResult:
         result.ledger = upstream.ledger
         _syncs(config, upstream, result, log)
         result.sandbox_peak_rss_mb = upstream.memory().get("peak_rss_mb")
-    company = Company.objects.filter(unified_connection_id=upstream.connection_id).first()
-    if company is None or not all(run.ok for run in result.syncs):
-        result.errors.append("a sync failed: requests not timed")
-        return result
-    analyze()
-    user = bench_member(company)
-    result.series, result.name_param = request_timings(config, company, user)
-    result.summary_today_p50_ms = next(
-        (s.p50 for s in result.series if (s.endpoint, s.as_of_label) == ("summary-stats", "today")),
-        None,
-    )
-    if documents in config.naive_sizes:
-        result.naive = naive_baseline(company=company, today=config.today, runs=config.naive_runs)
-    return result
 
 
 def _syncs(config: BenchConfig, upstream: UpstreamProcess, result: SizeResult, log: Path) -> None:
