@@ -37,6 +37,22 @@ LocalDate = Callable[[datetime | None], date | None]
 ZERO = Decimal(0)
 
 
+ANALYZE_THRESHOLD = 1_000
+
+
+def analyze(*models) -> None:
+    """Refresh PostgreSQL's planner statistics of these tables (inside the load transaction).
+
+    Tables a load has just filled look empty to the planner, which then plans every lookup by
+    external id as a scan: quadratic in the ledger. SQLite plans by index alone.
+    """
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 def payment_document_id(payment_id: str) -> str:
     """External id of the unapplied-payment document that stands for a payment."""
     return f"pmt:{payment_id}"
@@ -247,10 +263,8 @@ def allocations_rebuild(
         company, stated_by - spared, dead_refs, dead_targets, {_key(r) for r in rows}
     )
     _save(rows)
-    if len(rows) >= 1_000 and connection.vendor == "postgresql":
-        # Fresh rows the planner has no statistics for: the lookups below would scan.
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(Allocation._meta.db_table)}")
+    if len(rows) >= ANALYZE_THRESHOLD:
+        analyze(Allocation)  # fresh rows without statistics: the lookups below would scan
     touched.refs |= {row.ref for row in rows}
     touched.documents |= {row.document_id for row in rows}
     _rank(company, touched)
