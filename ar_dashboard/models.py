@@ -411,6 +411,35 @@ class ARSnapshot(BucketAmounts):
         return f"{self.company} {self.currency} {self.as_of}"
 
 
+class StagedBalance(models.Model):
+    """Scratch rows of one summary refresh: an open document's balance on one `as_of`.
+
+    Computing a document's past balance costs a lookup of its later allocations; grouping by
+    customer straight from the documents repeats that lookup in every aggregate (about twenty).
+    The refresh stages each balance once (INSERT … SELECT, inside its transaction) and groups
+    these plain rows instead; it deletes them before committing.
+    """
+
+    refresh = models.UUIDField()
+    as_of = models.DateField()
+    document_id = models.BigIntegerField()
+    customer = models.ForeignKey(
+        Customer, on_delete=models.DO_NOTHING, null=True, db_constraint=False, related_name="+"
+    )
+    currency = models.CharField(max_length=3)
+    due_on = models.DateField()
+    posted_on = models.DateField()
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["refresh", "as_of", "currency"], name="stagedbalance_refresh"),
+        ]
+
+    def __str__(self) -> str:
+        return f"document {self.document_id} {self.amount} {self.currency} on {self.as_of}"
+
+
 class SyncLog(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

@@ -14,16 +14,18 @@ history (`reconstructed`). Nothing here reads the clock: `today` is passed in.
 from __future__ import annotations
 
 import calendar
+import uuid
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum, Value
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from ar_dashboard import aging, selectors
 from ar_dashboard.expressions import MoneySum
-from ar_dashboard.models import ARSnapshot, ARSummary, Company
+from ar_dashboard.models import ARSnapshot, ARSummary, Company, StagedBalance
 from ar_dashboard.selectors import ARFilters
 
 STORED_MONTH_ENDS = 24
@@ -162,11 +164,13 @@ def ar_summary_rebuild(
     if customer_ids is not None:
         stale = stale.filter(selectors.customers_condition(customer_ids))
     stale.delete()
+    refresh = uuid.uuid4()
     written = 0
     for currency in currencies or selectors.currencies_in_use(company=company):
         filters = _filters(company, as_of, today, currency)
-        live = selectors.live_customer_rows(
-            company=company, filters=filters, detail=True, customer_ids=customer_ids
+        staged = _stage(company, filters, customer_ids, refresh)
+        live = selectors.customer_rows_of(
+            staged, scheme=company.aging_scheme, filters=filters, detail=True
         )
         batch = []
         for row in live.order_by("customer_id").iterator(chunk_size=BATCH):
@@ -175,7 +179,40 @@ def ar_summary_rebuild(
                 written += len(ARSummary.objects.bulk_create(batch))
                 batch = []
         written += len(ARSummary.objects.bulk_create(batch))
+    StagedBalance.objects.filter(refresh=refresh).delete()
     return written
+
+
+STAGED_COLUMNS = ("document_id", "customer_id", "currency", "due_on", "posted_on", "amount")
+
+
+def _stage(
+    company: Company,
+    filters: ARFilters,
+    customer_ids: frozenset[int | None] | None,
+    refresh: uuid.UUID,
+) -> QuerySet[StagedBalance]:
+    """Copy the open documents' balances on `as_of` into StagedBalance (INSERT … SELECT over
+    the selector's own SQL: one definition of "open on as_of"), for grouping by customer."""
+    documents = selectors.open_documents(company=company, filters=filters)
+    if customer_ids is not None:
+        documents = documents.filter(selectors.customers_condition(customer_ids))
+    source = documents.order_by().values_list(
+        "id", "customer_id", "currency", "due_on", "posted_on", "amount"
+    )
+    sql, params = source.query.sql_with_params()
+    key = StagedBalance._meta.get_field("refresh").get_db_prep_value(refresh, connection)
+    table = connection.ops.quote_name(StagedBalance._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in ("refresh", "as_of", *STAGED_COLUMNS))
+    picked = ", ".join(f"d.{connection.ops.quote_name(c)}" for c in ("id", *STAGED_COLUMNS[1:]))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT %s, %s, {picked} FROM ({sql}) d",  # noqa: S608
+            [key, filters.as_of, *params],
+        )
+    return StagedBalance.objects.filter(
+        refresh=refresh, as_of=filters.as_of, currency=filters.currency
+    )
 
 
 SUMMARY_FIELDS = (
