@@ -382,10 +382,12 @@ def customer_rows_of(
     extra = {}
     if detail:
         counted = _bucket_aggregates(scheme, filters, amount="bucket_", count="count_")
+        oldest = Min(_reference_field(filters.basis), filter=Q(amount__gt=0))
         extra = {
             **{key: value for key, value in counted.items() if key.startswith("count_")},
             **_overdue_aggregates(filters),
             "at_risk": _at_risk(filters),
+            "oldest_days_past_due": DaysBetween(Value(filters.as_of, DateField()), oldest),
         }
     return (
         documents.order_by()

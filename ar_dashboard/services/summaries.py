@@ -22,6 +22,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from ar_dashboard import aging, selectors
 from ar_dashboard.expressions import MoneySum
@@ -31,7 +32,6 @@ from ar_dashboard.selectors import ARFilters
 STORED_MONTH_ENDS = 24
 # Past this many changed customers a whole day is recomputed: one GROUP BY beats a long IN list.
 PARTIAL_LIMIT = 5_000
-BATCH = 1_000
 ZERO = Decimal(0)
 
 
@@ -159,7 +159,8 @@ def ar_summary_rebuild(
     currencies: list[str] | None = None,
 ) -> int:
     """Replace the per-customer rows of `as_of` (of `customer_ids` only, when given) with the
-    live aging on that date; returns the rows written. Rows are streamed in batches."""
+    live aging on that date; returns the rows written. Nothing passes through Python: the
+    balances are staged and grouped into ARSummary by INSERT … SELECT."""
     stale = ARSummary.objects.filter(company=company, as_of=as_of)
     if customer_ids is not None:
         stale = stale.filter(selectors.customers_condition(customer_ids))
@@ -169,16 +170,7 @@ def ar_summary_rebuild(
     for currency in currencies or selectors.currencies_in_use(company=company):
         filters = _filters(company, as_of, today, currency)
         staged = _stage(company, filters, customer_ids, refresh)
-        live = selectors.customer_rows_of(
-            staged, scheme=company.aging_scheme, filters=filters, detail=True
-        )
-        batch = []
-        for row in live.order_by("customer_id").iterator(chunk_size=BATCH):
-            batch.append(_summary_row(company, filters, row))
-            if len(batch) == BATCH:
-                written += len(ARSummary.objects.bulk_create(batch))
-                batch = []
-        written += len(ARSummary.objects.bulk_create(batch))
+        written += _insert_summaries(company, filters, staged)
     StagedBalance.objects.filter(refresh=refresh).delete()
     return written
 
@@ -202,45 +194,68 @@ def _stage(
     )
     sql, params = source.query.sql_with_params()
     key = StagedBalance._meta.get_field("refresh").get_db_prep_value(refresh, connection)
+    as_of = connection.ops.adapt_datefield_value(filters.as_of)
     table = connection.ops.quote_name(StagedBalance._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in ("refresh", "as_of", *STAGED_COLUMNS))
     picked = ", ".join(f"d.{connection.ops.quote_name(c)}" for c in ("id", *STAGED_COLUMNS[1:]))
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} ({columns}) SELECT %s, %s, {picked} FROM ({sql}) d",  # noqa: S608
-            [key, filters.as_of, *params],
+            [key, as_of, *params],
         )
     return StagedBalance.objects.filter(
         refresh=refresh, as_of=filters.as_of, currency=filters.currency
     )
 
 
-SUMMARY_FIELDS = (
-    *(f"count_{i}" for i in range(aging.MAX_BUCKETS)),
-    "at_risk",
-    "unapplied_credit",
-    "overdue_amount",
-)
+# ARSummary column ← the column of `selectors.customer_rows_of(detail=True)` it stores.
+SUMMARY_COLUMNS = {
+    "total": "total_outstanding",
+    "overdue": "overdue",
+    "open_documents": "invoice_count",
+    "oldest_reference": "oldest_reference",
+    "oldest_days_past_due": "oldest_days_past_due",
+    "at_risk": "at_risk",
+    "unapplied_credit": "unapplied_credit",
+    "overdue_invoices": "overdue_count",
+    "overdue_days": "overdue_days",
+    "overdue_amount": "overdue_amount",
+    "overdue_weighted_days": "weighted_days",
+}
+NULL_IS_ZERO = {"overdue_days", "overdue_amount", "overdue_weighted_days"}
 
 
-def _summary_row(company: Company, filters: ARFilters, row: dict) -> ARSummary:
-    return ARSummary(
-        company=company,
-        customer_id=row["customer_id"],
-        currency=filters.currency,
-        as_of=filters.as_of,
-        basis=filters.basis,
-        total=row["total_outstanding"],
-        overdue=row["overdue"],
-        open_documents=row["invoice_count"],
-        oldest_reference=row["oldest_reference"],
-        oldest_days_past_due=selectors.customer_days_past_due(row, filters),
-        overdue_invoices=row["overdue_count"],
-        overdue_days=row["overdue_days"] or 0,
-        overdue_weighted_days=row["weighted_days"] or 0,
-        **{f"bucket_{i}": row.get(f"bucket_{i}", 0) for i in range(aging.MAX_BUCKETS)},
-        **{name: row.get(name) or 0 for name in SUMMARY_FIELDS},
-    )
+def _insert_summaries(company: Company, filters: ARFilters, staged: QuerySet) -> int:
+    """INSERT the per-customer rows of `filters.as_of` and currency, grouped from `staged`."""
+    scheme = company.aging_scheme
+    rows = selectors.customer_rows_of(staged, scheme=scheme, filters=filters, detail=True)
+    sql, params = rows.query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = dict(SUMMARY_COLUMNS)
+    for i in range(aging.MAX_BUCKETS):
+        present = i < len(scheme.buckets)
+        columns[f"bucket_{i}"] = f"bucket_{i}" if present else None
+        columns[f"count_{i}"] = f"count_{i}" if present else None
+    picked = []
+    for target, source in columns.items():
+        value = "0" if source is None else f"d.{quote(source)}"
+        picked.append(f"COALESCE({value}, 0)" if target in NULL_IS_ZERO else value)
+    constants = {
+        "company_id": company.pk,
+        "currency": filters.currency,
+        "as_of": connection.ops.adapt_datefield_value(filters.as_of),
+        "basis": filters.basis.value,
+        "computed_at": connection.ops.adapt_datetimefield_value(timezone.now()),
+    }
+    names = ", ".join(quote(c) for c in (*constants, "customer_id", *columns))
+    values = ", ".join(["%s"] * len(constants) + [f"d.{quote('customer_id')}", *picked])
+    table = quote(ARSummary._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {values} FROM ({sql}) d",  # noqa: S608
+            [*constants.values(), *params],
+        )
+        return cursor.rowcount
 
 
 def _stamp(company: Company, as_of: date, today: date) -> dict:
