@@ -155,7 +155,7 @@ def _sync_row(run: SyncRun, documents: int) -> str:
     if not run.ok:
         return f"| {run.label} | {wall} | {job} | {rss} | – | failed: {run.error} |"
     memory_ok = run.peak_rss_mb is not None and run.peak_rss_mb <= PEAK_RSS_MB
-    if run.label == "full sync":
+    if run.label.startswith("full sync"):
         rate = documents / run.wall_seconds
         projected = run.wall_seconds * MILLION / documents
         wall += f" ({rate:,.0f} documents/s)"
