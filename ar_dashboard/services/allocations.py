@@ -229,11 +229,14 @@ def allocations_rebuild(
     dead_documents: Iterable[str] = (),
     dead_payments: Iterable[str] = (),
     changes: DeltaTracker | None = None,
+    analyze_fresh_rows: bool = True,
 ) -> None:
     """Replace the statements of the batch's records, drop what dead objects sourced or received,
     re-rank the pairs touched, then refresh implied rows and unapplied-payment balances.
 
     Every row added, restated, re-ranked or removed is noted in `changes` (its document, date).
+    A load calling this batch after batch passes `analyze_fresh_rows=False` and refreshes the
+    statistics itself (as the table doubles), rather than once per batch.
     """
     changes = changes if changes is not None else DeltaTracker(everything=True)
     dead_documents, dead_payments = set(dead_documents), set(dead_payments)
@@ -270,7 +273,7 @@ def allocations_rebuild(
         company, stated_by - spared, dead_refs, dead_targets, {_key(r) for r in rows}, changes
     )
     _save(rows, changes)
-    if len(rows) >= ANALYZE_THRESHOLD:
+    if analyze_fresh_rows and len(rows) >= ANALYZE_THRESHOLD:
         analyze(Allocation)  # fresh rows without statistics: the lookups below would scan
     touched.refs |= {row.ref for row in rows}
     touched.documents |= {row.document_id for row in rows}

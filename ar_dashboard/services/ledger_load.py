@@ -319,7 +319,9 @@ def _load_rows(ctx: LoadContext, parsed: ParsedBatch) -> None:
     _load_payments(ctx, parsed)
 
 
-def _load_allocations(ctx: LoadContext, parsed: ParsedBatch, deleted: Deleted) -> None:
+def _load_allocations(
+    ctx: LoadContext, parsed: ParsedBatch, deleted: Deleted, *, in_batches: bool = False
+) -> None:
     allocations_rebuild(
         company=ctx.company,
         documents=parsed.documents,
@@ -329,12 +331,29 @@ def _load_allocations(ctx: LoadContext, parsed: ParsedBatch, deleted: Deleted) -
         dead_documents=deleted.documents,
         dead_payments=deleted.payments,
         changes=ctx.changes,
+        analyze_fresh_rows=not in_batches,
     )
 
 
 def _analyze() -> None:
     """A large upsert leaves statistics stale (647 ms a lookup batch before ANALYZE, 2 ms after)."""
     analyze(Customer, Invoice, Payment, Allocation)
+
+
+@dataclass
+class _Doubling:
+    """ANALYZE when the rows written by this load have doubled since the last time: lookups
+    in tables a load is filling stay planned by index, at O(log n) ANALYZEs a load."""
+
+    models: tuple
+    written: int = 0
+    next_at: int = ANALYZE_THRESHOLD
+
+    def add(self, rows: int) -> None:
+        self.written += rows
+        if self.written >= self.next_at:
+            analyze(*self.models)
+            self.next_at = self.written * 2
 
 
 @transaction.atomic
@@ -427,7 +446,7 @@ def ledger_load_staged(
     """Load what the sync staged, batch by batch, in one transaction; `report` (validation's)
     gets the load's counts, warnings and `delta`."""
     ctx = _begin(company, report, full=full, listed_since=listed_since)
-    loaded, analyzed = 0, False
+    loaded, growth = 0, _Doubling((Customer, Invoice, Payment))
     for batch, staged_rows in _staged_batches(sync_log_id):
         before = {r.id for r in _records(batch)}
         _load_rows(ctx, batch)
@@ -436,9 +455,7 @@ def ledger_load_staged(
         staging.staged_drop(ids=[pk for i in unchanged for pk in staged_rows[i]])
         batch_merge(report, batch)
         loaded += len(batch.documents) + len(batch.payments)
-        if not analyzed and loaded >= ANALYZE_THRESHOLD:
-            _analyze()  # later batches look rows up in tables that were empty
-            analyzed = True
+        growth.add(len(_records(batch)))  # later batches look rows up in what this one wrote
     if loaded >= ANALYZE_THRESHOLD:
         _analyze()
     deleted = Deleted()
@@ -455,8 +472,10 @@ def ledger_load_staged(
             changes=ctx.changes,
         )
     _load_allocations(ctx, ParsedBatch(), deleted)
+    growth = _Doubling((Allocation,))
     for batch, _ in _staged_batches(sync_log_id, SYNC_OBJECTS[1:]):  # contacts state none
-        _load_allocations(ctx, batch, Deleted())
+        _load_allocations(ctx, batch, Deleted(), in_batches=True)
+        growth.add(len(batch.documents) + len(batch.payments))
     del report.warnings[MAX_FINDINGS:]
     report.delta = ctx.changes.result()
     return report
