@@ -40,6 +40,8 @@ class SyncRun:
     ok: bool
     error: str = ""
     job_seconds: float | None = None  # from sync_ar's own progress lines
+    # CPU the sync process used (user + system): on a shared machine, what wall time is not.
+    cpu_seconds: float | None = None
     steps: dict[str, float] = field(default_factory=dict)  # step -> seconds it took
     output_tail: str = ""
 
@@ -160,9 +162,9 @@ def _in_child(
     error = f"did not finish in {timeout:.0f} s (killed)" if timed_out else ""
     if not error and child.returncode != 0 and not stopped:
         error = f"exit status {child.returncode}: {_last_line(output)}"
-    return _with_steps(
-        SyncRun(label, wall, usage.ru_maxrss / 1024, "sync process", not error, error), output
-    )
+    run = SyncRun(label, wall, usage.ru_maxrss / 1024, "sync process", not error, error)
+    run.cpu_seconds = round(usage.ru_utime + usage.ru_stime, 1)
+    return _with_steps(run, output)
 
 
 def _in_process(label: str, command: list[str], *, api_key: str, log_path: Path) -> SyncRun:

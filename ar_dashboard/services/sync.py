@@ -392,20 +392,21 @@ def ledger_commit(
                 listed_since=listed_since,
             )
             cursors_move(company, latest_updates or {}, listed_since)
+        parsed.counts["delta"] = delta_counts(parsed.delta)
         if today is not None:
             # `parsed.delta` is what `summaries_refresh(company=, delta=, today=)` will take.
             summaries = ar_summary_rebuild(company=company, as_of=today, today=today)
-            parsed.counts["summary"] = {"summaries": summaries, **delta_counts(parsed.delta)}
+            parsed.counts["summary"] = {"summaries": summaries}
     return parsed
 
 
 def delta_counts(delta: LoadDelta | None) -> dict:
-    """The delta as the SyncLog shows it: customers changed ("all" or a number) and since."""
+    """The delta as the SyncLog shows it: customers changed ("all" or how many, the unknown
+    customer counting as one) and the earliest date changed."""
     if delta is None or delta.customer_ids is None:
-        return {"changed_customers": "all", "changed_since": None}
+        return {"customers": "all", "since": None}
     since = delta.since.isoformat() if delta.since else None
-    count = len(delta.customer_ids) + (1 if delta.unknown_customer else 0)
-    return {"changed_customers": count, "changed_since": since}
+    return {"customers": len(delta.customer_ids) + delta.unknown_customer, "since": since}
 
 
 def _has_documents(company: Company) -> bool:
