@@ -518,6 +518,29 @@ class SourceRecord(models.Model):
         return f"{self.object_type} {self.external_id}"
 
 
+class StagedRecord(models.Model):
+    """A record one sync's extract wrote as it paged, read back in batches by the load.
+
+    The extract and the load are separate steps: the pages go to this table instead of the
+    pipeline's memory, so a sync of a million documents holds one batch at a time. Rows belong
+    to their sync log and are deleted when it finishes, whatever the outcome.
+    """
+
+    sync_log = models.ForeignKey("SyncLog", on_delete=models.CASCADE, related_name="+")
+    object_type = models.CharField(max_length=20)  # contacts, invoices, creditmemos, payments
+    external_id = models.CharField(max_length=200)  # "" when the record has no usable id
+    raw = models.TextField()  # compact JSON as received
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["sync_log", "object_type", "id"], name="staged_scan"),
+            models.Index(fields=["sync_log", "object_type", "external_id"], name="staged_ids"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} {self.external_id}"
+
+
 class SyncCursor(models.Model):
     """The `updated_gte` watermark of one object type for one company's incremental sync."""
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import calendar
 import uuid
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -28,6 +27,7 @@ from ar_dashboard import aging, selectors
 from ar_dashboard.expressions import MoneySum
 from ar_dashboard.models import ARSnapshot, ARSummary, Company, StagedBalance
 from ar_dashboard.selectors import ARFilters
+from ar_dashboard.services.load_delta import LoadDelta
 
 STORED_MONTH_ENDS = 24
 # Past this many changed customers a whole day is recomputed: one GROUP BY beats a long IN list.
@@ -35,21 +35,11 @@ PARTIAL_LIMIT = 5_000
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True)
-class LoadDelta:
-    """What a load changed. `customer_ids`: the customers whose documents or allocations moved
-    (None in the set is the unknown customer; an empty set: nothing changed; None: unknown, so
-    everyone). `since`: the earliest as_of the change can move (None: any date)."""
-
-    customer_ids: frozenset[int | None] | None = None
-    since: date | None = None
-
-    @property
-    def nothing(self) -> bool:
-        return self.customer_ids is not None and not self.customer_ids
-
-
-EVERYTHING = LoadDelta()
+def _changed_customers(delta: LoadDelta) -> frozenset[int | None] | None:
+    """The delta's customers as summary rows name them (None: the unknown customer)."""
+    if delta.customer_ids is None:
+        return None
+    return delta.customer_ids | ({None} if delta.unknown_customer else frozenset())
 
 
 def month_ends(*, today: date, months: int) -> list[date]:
@@ -73,7 +63,7 @@ def summaries_refresh(
     *,
     company: Company,
     today: date,
-    delta: LoadDelta = EVERYTHING,
+    delta: LoadDelta | None = None,
     previous_version: int | None = None,
 ) -> dict[str, int]:
     """Bring every stored row and snapshot to the company's current ledger version.
@@ -83,6 +73,7 @@ def summaries_refresh(
     summary rows and snapshots were written.
     """
     company.refresh_from_db(fields=["ledger_version"])
+    delta = delta or LoadDelta.everything()
     currencies = selectors.currencies_in_use(company=company)
     counts = {"summaries": 0, "snapshots": 0}
     dates = stored_dates(today=today)
@@ -116,11 +107,12 @@ def _refresh_day(
     customers = None
     if previous is not None and kept.count() == len(currencies):
         unmoved = delta.since is not None and as_of < delta.since
-        if delta.nothing or unmoved:
+        if delta.is_empty or unmoved:
             kept.update(ledger_version=company.ledger_version)
             return None
-        if delta.customer_ids is not None and len(delta.customer_ids) <= PARTIAL_LIMIT:
-            customers = delta.customer_ids
+        changed = _changed_customers(delta)
+        if changed is not None and len(changed) <= PARTIAL_LIMIT:
+            customers = changed
     return ar_day_store(
         company=company, as_of=as_of, today=today, customer_ids=customers, currencies=currencies
     )
@@ -342,7 +334,7 @@ def _refresh_other_days(
     others = ARSnapshot.objects.filter(company=company, basis=company.aging_basis).exclude(
         as_of__in=dates
     )
-    if delta.nothing and previous is not None:
+    if delta.is_empty and previous is not None:
         others.update(ledger_version=company.ledger_version)
         return 0
     if delta.since is not None:
