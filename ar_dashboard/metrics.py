@@ -399,3 +399,29 @@ def whole_days(value: Decimal | None) -> int | None:
 
 def is_doubtful(due_on: date, as_of: date) -> bool:
     return (as_of - due_on).days > DOUBTFUL_DAYS
+
+
+@dataclass(frozen=True)
+class ForecastBins:
+    weeks: tuple[Decimal, ...]
+    months: tuple[Decimal, ...]
+    past_expected: Decimal  # expected on or before as_of, not yet paid (and not doubtful)
+    later: Decimal  # expected after the last forecast month
+
+
+def forecast_bins(expected: Sequence[tuple[int, Decimal]], as_of: date) -> ForecastBins:
+    """Expected cash by week and by month, from (days after as_of, amount) groups that SQL
+    summed per expected day (doubtful invoices are left out before)."""
+    weeks = [(p.offsets(as_of), [ZERO]) for p in forecast_weeks(as_of)]
+    months = [(p.offsets(as_of), [ZERO]) for p in forecast_months(as_of)]
+    last_day = months[-1][0][1]
+    past = later = ZERO
+    for offset, amount in expected:
+        if offset <= 0:
+            past += amount
+        elif offset > last_day:
+            later += amount
+        for (low, high), total in (*weeks, *months):
+            if low <= offset <= high:
+                total[0] += amount
+    return ForecastBins(tuple(t[0] for _, t in weeks), tuple(t[0] for _, t in months), past, later)

@@ -241,3 +241,19 @@ def test_months_ending_on_as_of():
         (date(2026, 2, 1), date(2026, 2, 28)),
         (date(2026, 3, 1), date(2026, 3, 15)),
     ]
+
+
+def test_forecast_bins():
+    """As of 30 June: 100 expected 2 days ago (offset −2), 200 on 3 July (3: week 1, July),
+    300 on 8 July (8: week 2), 400 on 30 Sept (92: past week 13, in September),
+    500 on 1 Jan 2027 (185: after December → later).
+
+    Weeks: [200, 300, 0 …]; months: Jul 500, Aug 0, Sep 400, Oct–Dec 0; past 100; later 500.
+    """
+    bins = m.forecast_bins(
+        [(-2, D("100")), (3, D("200")), (8, D("300")), (92, D("400")), (185, D("500"))],
+        date(2026, 6, 30),
+    )
+    assert bins.weeks == (D("200"), D("300"), *[D("0")] * 11)
+    assert bins.months == (D("500"), D("0"), D("400"), D("0"), D("0"), D("0"))
+    assert (bins.past_expected, bins.later) == (D("100"), D("500"))

@@ -1,0 +1,207 @@
+"""Payment history from dated allocations: when each invoice was paid, how fast, how late.
+
+An invoice's paid date is the date its balance reached 0 through effective allocations: the
+date of its last effective allocation, for an invoice whose balance is 0 and whose last
+allocation is on or before the period's end (a later one means it was still open then).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, Round, TruncMonth
+
+from ar_dashboard import metrics
+from ar_dashboard.aging import UNKNOWN_CUSTOMER_LABEL
+from ar_dashboard.analytics.ledger import posted_invoices
+from ar_dashboard.expressions import DaysBetween, MoneySum
+from ar_dashboard.models import Allocation, Company, Invoice
+from ar_dashboard.selectors import MoneyField
+
+HISTORY_DAYS = 365  # a customer's habit: invoices paid in the year to as_of
+RECENT_DAYS = 90  # "recent" lateness, against the rest of the year, for the trend
+WeightedDays = DecimalField(max_digits=28, decimal_places=4)
+
+
+def paid_invoices(
+    *, company: Company, currency: str, start: date, end: date, customer=None
+) -> QuerySet[Invoice]:
+    """Invoices paid in full between `start` and `end`, annotated `paid_date`,
+    `days_to_pay` (paid − invoice date) and `days_late` (paid − due date; negative = early)."""
+    last = (
+        Allocation.objects.filter(document=OuterRef("pk"), effective=True)
+        .order_by("-allocated_on")
+        .values("allocated_on")[:1]
+    )
+    return (
+        posted_invoices(company=company, currency=currency, customer=customer)
+        .filter(balance=0, total__gt=0)
+        .annotate(paid_date=Subquery(last, output_field=DateField()))
+        .filter(paid_date__gte=start, paid_date__lte=end)
+        .annotate(
+            days_to_pay=DaysBetween(F("paid_date"), F("posted_on")),
+            days_late=DaysBetween(F("paid_date"), F("due_on")),
+        )
+    )
+
+
+def _weighted(days: str, condition: Q | None = None):
+    product = ExpressionWrapper(F(days) * F("total"), output_field=WeightedDays)
+    return MoneySum(product, filter=condition)
+
+
+def velocity_sums(condition: Q | None = None) -> dict:
+    """The sums behind `metrics.velocity_from_sums` (optionally over a filtered part)."""
+    return {
+        "count": Count("id", filter=condition),
+        "amount": MoneySum("total", filter=condition),
+        "days_to_pay": Sum("days_to_pay", filter=condition),
+        "days_to_pay_weighted": _weighted("days_to_pay", condition),
+        "days_late": Sum("days_late", filter=condition),
+        "days_late_weighted": _weighted("days_late", condition),
+    }
+
+
+def to_velocity(row: dict) -> metrics.Velocity:
+    return metrics.velocity_from_sums(
+        count=row["count"] or 0,
+        amount=row["amount"] or Decimal(0),
+        days_to_pay=row["days_to_pay"] or 0,
+        days_to_pay_weighted=row["days_to_pay_weighted"] or Decimal(0),
+        days_late=row["days_late"] or 0,
+        days_late_weighted=row["days_late_weighted"] or Decimal(0),
+    )
+
+
+def velocity(
+    *, company: Company, currency: str, start: date, end: date, customer=None
+) -> metrics.Velocity:
+    """Payment velocity of the invoices paid in the period (one query)."""
+    paid = paid_invoices(
+        company=company, currency=currency, start=start, end=end, customer=customer
+    )
+    return to_velocity(paid.aggregate(**velocity_sums()))
+
+
+def velocity_by_month(
+    *, company: Company, currency: str, start: date, end: date, customer=None
+) -> dict[date, metrics.Velocity]:
+    """Velocity per calendar month of the paid date (one GROUP BY query); month → figures."""
+    paid = paid_invoices(
+        company=company, currency=currency, start=start, end=end, customer=customer
+    )
+    rows = (
+        paid.annotate(month=TruncMonth("paid_date", output_field=DateField()))
+        .order_by()
+        .values("month")
+        .annotate(**velocity_sums())
+    )
+    return {row["month"]: to_velocity(row) for row in rows}
+
+
+def velocity_by_customer(*, company: Company, currency: str, start: date, end: date, customer=None):
+    """One row per customer (NULL = unknown) with the velocity sums, as a lazy queryset."""
+    return (
+        paid_invoices(company=company, currency=currency, start=start, end=end, customer=customer)
+        .order_by()
+        .values("customer_id")
+        .annotate(customer_name=_name(), **velocity_sums())
+    )
+
+
+def _name():
+    label = Value(UNKNOWN_CUSTOMER_LABEL, output_field=CharField())
+    return Coalesce(Max("customer__name"), label)
+
+
+def history_window(as_of: date) -> tuple[date, date]:
+    return as_of - timedelta(days=HISTORY_DAYS - 1), as_of
+
+
+def lateness_by_customer(*, company: Company, currency: str, as_of: date) -> dict:
+    """customer id → (weighted days late over the year, last 90 days, the 275 before)."""
+    start, end = history_window(as_of)
+    recent = Q(paid_date__gt=as_of - timedelta(days=RECENT_DAYS))
+    rows = (
+        paid_invoices(company=company, currency=currency, start=start, end=end)
+        .filter(customer__isnull=False)
+        .order_by()
+        .values("customer_id")
+        .annotate(
+            w=_weighted("days_late"),
+            a=MoneySum("total"),
+            wr=_weighted("days_late", recent),
+            ar=MoneySum("total", filter=recent),
+            we=_weighted("days_late", ~recent),
+            ae=MoneySum("total", filter=~recent),
+        )
+    )
+    mean = metrics.weighted_mean_days
+    return {
+        r["customer_id"]: (mean(r["w"], r["a"]), mean(r["wr"], r["ar"]), mean(r["we"], r["ae"]))
+        for r in rows
+    }
+
+
+def company_days_late(*, company: Company, currency: str, as_of: date) -> Decimal | None:
+    """The company's amount-weighted average days late over the year to `as_of`."""
+    start, end = history_window(as_of)
+    row = paid_invoices(company=company, currency=currency, start=start, end=end).aggregate(
+        w=_weighted("days_late"), a=MoneySum("total")
+    )
+    return metrics.weighted_mean_days(row["w"], row["a"])
+
+
+def customer_days_late_subquery(*, company: Company, currency: str, as_of: date) -> Subquery:
+    """For an outer query on documents: the document's customer's weighted days late over the
+    year to `as_of`, rounded half-up to whole days (NULL when the customer has no history)."""
+    start, end = history_window(as_of)
+    per_customer = (
+        paid_invoices(company=company, currency=currency, start=start, end=end)
+        .filter(customer_id=OuterRef("customer_id"))
+        .order_by()
+        .values("customer_id")
+        .annotate(
+            days=Round(
+                ExpressionWrapper(
+                    _weighted("days_late") / MoneySum("total"), output_field=WeightedDays
+                )
+            )
+        )
+        .values("days")
+    )
+    return Subquery(per_customer, output_field=MoneyField)
+
+
+def last_payment_by_customer(*, company: Company, currency: str, as_of: date) -> dict:
+    """customer id → date of the last payment applied to one of its invoices on or before as_of."""
+    rows = (
+        Allocation.objects.filter(
+            company=company,
+            effective=True,
+            kind__in=(Allocation.Kind.PAYMENT, Allocation.Kind.IMPLIED),
+            allocated_on__lte=as_of,
+            document__currency=currency,
+            document__customer__isnull=False,
+        )
+        .order_by()
+        .values("document__customer_id")
+        .annotate(last=Max("allocated_on"))
+    )
+    return {r["document__customer_id"]: r["last"] for r in rows}
