@@ -43,7 +43,7 @@ def paid_invoices(
     *, company: Company, currency: str, start: date, end: date, customer=None
 ) -> QuerySet[Invoice]:
     """Invoices paid in full between `start` and `end`, annotated `paid_date`,
-    `days_to_pay` (paid − invoice date) and `days_late` (paid − due date; negative = early)."""
+    `to_pay_days` (paid − invoice date) and `late_days` (paid − due date; negative = early)."""
     last = (
         Allocation.objects.filter(document=OuterRef("pk"), effective=True)
         .order_by("-allocated_on")
@@ -55,8 +55,8 @@ def paid_invoices(
         .annotate(paid_date=Subquery(last, output_field=DateField()))
         .filter(paid_date__gte=start, paid_date__lte=end)
         .annotate(
-            days_to_pay=DaysBetween(F("paid_date"), F("posted_on")),
-            days_late=DaysBetween(F("paid_date"), F("due_on")),
+            to_pay_days=DaysBetween(F("paid_date"), F("posted_on")),
+            late_days=DaysBetween(F("paid_date"), F("due_on")),
         )
     )
 
@@ -71,10 +71,10 @@ def velocity_sums(condition: Q | None = None) -> dict:
     return {
         "count": Count("id", filter=condition),
         "amount": MoneySum("total", filter=condition),
-        "days_to_pay": Sum("days_to_pay", filter=condition),
-        "days_to_pay_weighted": _weighted("days_to_pay", condition),
-        "days_late": Sum("days_late", filter=condition),
-        "days_late_weighted": _weighted("days_late", condition),
+        "days_to_pay": Sum("to_pay_days", filter=condition),
+        "days_to_pay_weighted": _weighted("to_pay_days", condition),
+        "days_late": Sum("late_days", filter=condition),
+        "days_late_weighted": _weighted("late_days", condition),
     }
 
 
@@ -144,11 +144,11 @@ def lateness_by_customer(*, company: Company, currency: str, as_of: date) -> dic
         .order_by()
         .values("customer_id")
         .annotate(
-            w=_weighted("days_late"),
+            w=_weighted("late_days"),
             a=MoneySum("total"),
-            wr=_weighted("days_late", recent),
+            wr=_weighted("late_days", recent),
             ar=MoneySum("total", filter=recent),
-            we=_weighted("days_late", ~recent),
+            we=_weighted("late_days", ~recent),
             ae=MoneySum("total", filter=~recent),
         )
     )
@@ -163,7 +163,7 @@ def company_days_late(*, company: Company, currency: str, as_of: date) -> Decima
     """The company's amount-weighted average days late over the year to `as_of`."""
     start, end = history_window(as_of)
     row = paid_invoices(company=company, currency=currency, start=start, end=end).aggregate(
-        w=_weighted("days_late"), a=MoneySum("total")
+        w=_weighted("late_days"), a=MoneySum("total")
     )
     return metrics.weighted_mean_days(row["w"], row["a"])
 
@@ -180,7 +180,7 @@ def customer_days_late_subquery(*, company: Company, currency: str, as_of: date)
         .annotate(
             days=Round(
                 ExpressionWrapper(
-                    _weighted("days_late") / MoneySum("total"), output_field=WeightedDays
+                    _weighted("late_days") / MoneySum("total"), output_field=WeightedDays
                 )
             )
         )
