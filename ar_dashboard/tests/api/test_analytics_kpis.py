@@ -11,7 +11,7 @@ from ar_dashboard.tests.api.analytics_ledger import AS_OF, books  # noqa: F401 -
 URL = "/ar/api/kpis/"
 
 
-def test_kpis_of_the_analytics_ledger(api, books):  # noqa: F811
+def test_kpis_of_the_analytics_ledger(api, books, django_assert_num_queries):  # noqa: F811
     """Period 90 days: 2026-04-02 to 06-30; AR at 04-01 (the day before) and at 06-30.
 
     AR 04-01: S1 4000 + L1 3000 − 1000 (paid 03-20; the 2000 of 04-02 is later) = 6000.
@@ -28,8 +28,13 @@ def test_kpis_of_the_analytics_ledger(api, books):  # noqa: F811
     Paid in the period: L1 (60 d to pay / 30 late, 3000), P2 (30 / 0, 2000), L2 (70 / 40, 1000):
     to pay (60 + 30 + 70) ÷ 3 = 53.3, weighted 310000 ÷ 6000 = 51.7;
     late (30 + 0 + 40) ÷ 3 = 23.3, weighted 130000 ÷ 6000 = 21.7. Doubtful: S1 4000.
+
+    Queries: company (1), snapshots (1), live AR at 04-01 and 06-30 (summary probe +
+    aggregate, 2 each), sales for every period (1), collections (1), doubtful (1),
+    velocity (1) = 10.
     """
-    response = api.get(URL, {"as_of": AS_OF})
+    with django_assert_num_queries(10):
+        response = api.get(URL, {"as_of": AS_OF})
 
     assert response.status_code == 200, response.json()
     assert response.json() == {
