@@ -19,7 +19,7 @@ Period = tuple[date, date]  # inclusive start and end
 CASH_KINDS = (Allocation.Kind.PAYMENT, Allocation.Kind.IMPLIED)
 
 
-def _customer_q(customer: int | str | None, prefix: str = "") -> Q:
+def customer_q(customer: int | str | None, prefix: str = "") -> Q:
     if customer is None:
         return Q()
     if customer == selectors.UNKNOWN:
@@ -32,7 +32,7 @@ def posted_invoices(*, company: Company, currency: str, customer=None) -> QueryS
     return (
         Invoice.objects.filter(company=company, currency=currency, doc_type=Invoice.DocType.INVOICE)
         .exclude(source_status__in=aging.EXCLUDED_STATUSES)
-        .filter(_customer_q(customer))
+        .filter(customer_q(customer))
     )
 
 
@@ -86,7 +86,7 @@ def collections(
             document__doc_type=Invoice.DocType.INVOICE,
         )
         .exclude(document__source_status__in=aging.EXCLUDED_STATUSES)
-        .filter(_customer_q(customer, "document__"))
+        .filter(customer_q(customer, "document__"))
         .aggregate(**sums)
     )
     return [Collected(row[f"c{i}"], row[f"k{i}"]) for i in range(len(periods))]

@@ -15,6 +15,7 @@ from django.db.models import (
     Count,
     DateField,
     DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
     Max,
@@ -27,9 +28,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, Round, TruncMonth
 
-from ar_dashboard import metrics
+from ar_dashboard import aging, metrics
 from ar_dashboard.aging import UNKNOWN_CUSTOMER_LABEL
-from ar_dashboard.analytics.ledger import posted_invoices
+from ar_dashboard.analytics.ledger import customer_q
 from ar_dashboard.expressions import DaysBetween, MoneySum
 from ar_dashboard.models import Allocation, Company, Invoice
 from ar_dashboard.selectors import MoneyField
@@ -41,22 +42,38 @@ WeightedDays = DecimalField(max_digits=28, decimal_places=4)
 
 def paid_invoices(
     *, company: Company, currency: str, start: date, end: date, customer=None
-) -> QuerySet[Invoice]:
-    """Invoices paid in full between `start` and `end`, annotated `paid_date`,
-    `to_pay_days` (paid − invoice date) and `late_days` (paid − due date; negative = early)."""
-    last = (
-        Allocation.objects.filter(document=OuterRef("pk"), effective=True)
-        .order_by("-allocated_on")
-        .values("allocated_on")[:1]
+) -> QuerySet[Allocation]:
+    """Invoices paid in full between `start` and `end`, one row each: the allocation that
+    settled it (its last effective one; the highest id among same-day lines), annotated
+    `paid_date`, `total` (the invoice's), `to_pay_days` (paid − invoice date) and `late_days`
+    (paid − due date; negative = early).
+
+    Read from the allocation side with an anti-join ("no effective line after this one")
+    rather than a per-invoice subquery: the database hashes it once, whatever the ledger size.
+    """
+    later = Allocation.objects.filter(document=OuterRef("document"), effective=True).filter(
+        Q(allocated_on__gt=OuterRef("allocated_on"))
+        | Q(allocated_on=OuterRef("allocated_on"), id__gt=OuterRef("id"))
     )
     return (
-        posted_invoices(company=company, currency=currency, customer=customer)
-        .filter(balance=0, total__gt=0)
-        .annotate(paid_date=Subquery(last, output_field=DateField()))
-        .filter(paid_date__gte=start, paid_date__lte=end)
+        Allocation.objects.filter(
+            company=company,
+            effective=True,
+            allocated_on__gte=start,
+            allocated_on__lte=end,
+            document__currency=currency,
+            document__doc_type=Invoice.DocType.INVOICE,
+            document__balance=0,
+            document__total__gt=0,
+        )
+        .exclude(document__source_status__in=aging.EXCLUDED_STATUSES)
+        .filter(customer_q(customer, "document__"))
+        .filter(~Exists(later))
         .annotate(
-            to_pay_days=DaysBetween(F("paid_date"), F("posted_on")),
-            late_days=DaysBetween(F("paid_date"), F("due_on")),
+            paid_date=F("allocated_on"),
+            total=F("document__total"),
+            to_pay_days=DaysBetween(F("allocated_on"), F("document__posted_on")),
+            late_days=DaysBetween(F("allocated_on"), F("document__due_on")),
         )
     )
 
@@ -107,7 +124,7 @@ def velocity_by_month(
         company=company, currency=currency, start=start, end=end, customer=customer
     )
     rows = (
-        paid.annotate(month=TruncMonth("paid_date", output_field=DateField()))
+        paid.annotate(month=TruncMonth("allocated_on", output_field=DateField()))
         .order_by()
         .values("month")
         .annotate(**velocity_sums())
@@ -120,14 +137,14 @@ def velocity_by_customer(*, company: Company, currency: str, start: date, end: d
     return (
         paid_invoices(company=company, currency=currency, start=start, end=end, customer=customer)
         .order_by()
-        .values("customer_id")
+        .values(customer_id=F("document__customer_id"))
         .annotate(customer_name=_name(), **velocity_sums())
     )
 
 
 def _name():
     label = Value(UNKNOWN_CUSTOMER_LABEL, output_field=CharField())
-    return Coalesce(Max("customer__name"), label)
+    return Coalesce(Max("document__customer__name"), label)
 
 
 def history_window(as_of: date) -> tuple[date, date]:
@@ -137,12 +154,12 @@ def history_window(as_of: date) -> tuple[date, date]:
 def lateness_by_customer(*, company: Company, currency: str, as_of: date) -> dict:
     """customer id → (weighted days late over the year, last 90 days, the 275 before)."""
     start, end = history_window(as_of)
-    recent = Q(paid_date__gt=as_of - timedelta(days=RECENT_DAYS))
+    recent = Q(allocated_on__gt=as_of - timedelta(days=RECENT_DAYS))
     rows = (
         paid_invoices(company=company, currency=currency, start=start, end=end)
-        .filter(customer__isnull=False)
+        .filter(document__customer__isnull=False)
         .order_by()
-        .values("customer_id")
+        .values(customer_id=F("document__customer_id"))
         .annotate(
             w=_weighted("late_days"),
             a=MoneySum("total"),
@@ -174,9 +191,9 @@ def customer_days_late_subquery(*, company: Company, currency: str, as_of: date)
     start, end = history_window(as_of)
     per_customer = (
         paid_invoices(company=company, currency=currency, start=start, end=end)
-        .filter(customer_id=OuterRef("customer_id"))
+        .filter(document__customer_id=OuterRef("customer_id"))
         .order_by()
-        .values("customer_id")
+        .values("document__customer_id")
         .annotate(
             days=Round(
                 ExpressionWrapper(

@@ -142,3 +142,35 @@ def test_velocity_of_one_customer(api, books):  # noqa: F811
     body = api.get(VELOCITY, {"as_of": AS_OF, "customer": str(books.late.pk)}).json()
     assert body["summary"]["invoices_paid"] == 2
     assert [c["customer"] for c in body["customers"]] == ["Late Lumber Ltd"]
+
+
+def test_an_invoice_settled_by_two_lines_on_one_day_counts_once(api, books):  # noqa: F811
+    """A 600 invoice (posted 05-01, due 05-31) paid 200 on 06-05 and 300 + 100 on 06-10 (two
+    lines, the same day): one paid invoice, paid 06-10, 40 days to pay, 10 late; an ineffective
+    (superseded) line dated 06-20 changes nothing.
+
+    Period totals become 4 invoices, 6600; to pay (60 + 30 + 70 + 40) ÷ 4 = 50.0.
+    """
+    from ar_dashboard.tests.factories import AllocationFactory, InvoiceFactory
+
+    inv = InvoiceFactory(
+        company=books.company,
+        customer=books.prompt,
+        posted_on=date(2026, 5, 1),
+        due_on=date(2026, 5, 31),
+        total=D("600"),
+        paid=D("600"),
+        balance=D("0"),
+    )
+    AllocationFactory(document=inv, amount=D("200"), allocated_on=date(2026, 6, 5))
+    AllocationFactory(document=inv, amount=D("300"), allocated_on=date(2026, 6, 10))
+    AllocationFactory(document=inv, amount=D("100"), allocated_on=date(2026, 6, 10))
+    AllocationFactory(
+        document=inv, amount=D("600"), allocated_on=date(2026, 6, 20), effective=False
+    )
+    summary = api.get(VELOCITY, {"as_of": AS_OF}).json()["summary"]
+    assert (summary["invoices_paid"], summary["amount_paid"], summary["avg_days_to_pay"]) == (
+        4,
+        "6600.00",
+        "50.0",
+    )
