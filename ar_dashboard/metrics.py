@@ -397,6 +397,13 @@ def whole_days(value: Decimal | None) -> int | None:
     return None if value is None else int(_round(value, Decimal(1)))
 
 
+def whole_days_of(weighted_days: Decimal | None, weight: Decimal | None) -> int | None:
+    """Σ(days × amount) ÷ Σ amount in whole days, half-up, from the unrounded ratio."""
+    if not weight:
+        return None
+    return whole_days(Decimal(weighted_days or 0) / Decimal(weight))
+
+
 def is_doubtful(due_on: date, as_of: date) -> bool:
     return (as_of - due_on).days > DOUBTFUL_DAYS
 
@@ -410,8 +417,9 @@ class ForecastBins:
 
 
 def forecast_bins(expected: Sequence[tuple[int, Decimal]], as_of: date) -> ForecastBins:
-    """Expected cash by week and by month, from (days after as_of, amount) groups that SQL
-    summed per expected day (doubtful invoices are left out before)."""
+    """Expected cash by week and by month, from (expected days after as_of, amount) pairs:
+    open amounts SQL summed per customer and due date, shifted by the customer's habit
+    (doubtful invoices are left out before)."""
     weeks = [(p.offsets(as_of), [ZERO]) for p in forecast_weeks(as_of)]
     months = [(p.offsets(as_of), [ZERO]) for p in forecast_months(as_of)]
     last_day = months[-1][0][1]

@@ -14,6 +14,7 @@ from ar_dashboard.expressions import MoneySum
 from ar_dashboard.models import Company
 from ar_dashboard.selectors import ZERO, ARFilters
 
+NO_HISTORY = payments.Lateness(None, None, None, None)
 SORTS = ("score", "balance", "customer", "avg_days_late", "share_of_ar")
 
 
@@ -68,7 +69,8 @@ def customer_health(
     )
     rows = []
     for row in _open_by_customer(company, filters):
-        avg, recent, earlier = late.get(row["customer_id"], (None, None, None))
+        habit = late.get(row["customer_id"], NO_HISTORY)
+        avg, recent, earlier = habit.year, habit.recent, habit.earlier
         paid_on = last_paid.get(row["customer_id"])
         oldest = row["oldest"]
         inputs = metrics.RiskInputs(

@@ -7,6 +7,7 @@ allocation is on or before the period's end (a later one means it was still open
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -22,18 +23,16 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, Round, TruncMonth
+from django.db.models.functions import Coalesce, TruncMonth
 
 from ar_dashboard import aging, metrics
 from ar_dashboard.aging import UNKNOWN_CUSTOMER_LABEL
 from ar_dashboard.analytics.ledger import customer_q
 from ar_dashboard.expressions import DaysBetween, MoneySum
 from ar_dashboard.models import Allocation, Company, Invoice
-from ar_dashboard.selectors import MoneyField
 
 HISTORY_DAYS = 365  # a customer's habit: invoices paid in the year to as_of
 RECENT_DAYS = 90  # "recent" lateness, against the rest of the year, for the trend
@@ -151,8 +150,20 @@ def history_window(as_of: date) -> tuple[date, date]:
     return as_of - timedelta(days=HISTORY_DAYS - 1), as_of
 
 
+@dataclass(frozen=True)
+class Lateness:
+    """A customer's amount-weighted days late over the year to as_of (one decimal), over its
+    last 90 days and over the 275 before, and the year's in whole days (half-up, from the
+    unrounded ratio: what shifts a due date in the forecast)."""
+
+    year: Decimal | None
+    recent: Decimal | None
+    earlier: Decimal | None
+    whole_days: int | None
+
+
 def lateness_by_customer(*, company: Company, currency: str, as_of: date) -> dict:
-    """customer id → (weighted days late over the year, last 90 days, the 275 before)."""
+    """customer id → Lateness (one GROUP BY query over the year's paid invoices)."""
     start, end = history_window(as_of)
     recent = Q(allocated_on__gt=as_of - timedelta(days=RECENT_DAYS))
     rows = (
@@ -171,39 +182,23 @@ def lateness_by_customer(*, company: Company, currency: str, as_of: date) -> dic
     )
     mean = metrics.weighted_mean_days
     return {
-        r["customer_id"]: (mean(r["w"], r["a"]), mean(r["wr"], r["ar"]), mean(r["we"], r["ae"]))
+        r["customer_id"]: Lateness(
+            mean(r["w"], r["a"]),
+            mean(r["wr"], r["ar"]),
+            mean(r["we"], r["ae"]),
+            metrics.whole_days_of(r["w"], r["a"]),
+        )
         for r in rows
     }
 
 
-def company_days_late(*, company: Company, currency: str, as_of: date) -> Decimal | None:
-    """The company's amount-weighted average days late over the year to `as_of`."""
+def company_days_late(*, company: Company, currency: str, as_of: date) -> int | None:
+    """The company's amount-weighted average days late over the year to `as_of`, whole days."""
     start, end = history_window(as_of)
     row = paid_invoices(company=company, currency=currency, start=start, end=end).aggregate(
         w=_weighted("late_days"), a=MoneySum("total")
     )
-    return metrics.weighted_mean_days(row["w"], row["a"])
-
-
-def customer_days_late_subquery(*, company: Company, currency: str, as_of: date) -> Subquery:
-    """For an outer query on documents: the document's customer's weighted days late over the
-    year to `as_of`, rounded half-up to whole days (NULL when the customer has no history)."""
-    start, end = history_window(as_of)
-    per_customer = (
-        paid_invoices(company=company, currency=currency, start=start, end=end)
-        .filter(document__customer_id=OuterRef("customer_id"))
-        .order_by()
-        .values("document__customer_id")
-        .annotate(
-            days=Round(
-                ExpressionWrapper(
-                    _weighted("late_days") / MoneySum("total"), output_field=WeightedDays
-                )
-            )
-        )
-        .values("days")
-    )
-    return Subquery(per_customer, output_field=MoneyField)
+    return metrics.whole_days_of(row["w"], row["a"])
 
 
 def last_payment_by_customer(*, company: Company, currency: str, as_of: date) -> dict:

@@ -229,6 +229,9 @@ def test_expected_date_and_doubtful():
     As of 9 Oct an invoice due 10 June is 121 days past due: doubtful; due 11 June (120): not."""
     assert m.whole_days(D("12.5")) == 13
     assert m.whole_days(D("-2.5")) == -3
+    # From the unrounded ratio: 12.46 days → 12 (via one decimal, 12.5, it would be 13).
+    assert m.whole_days_of(D("1246"), D("100")) == 12
+    assert m.whole_days_of(D("5"), D("0")) is None
     assert m.expected_payment_date(date(2026, 6, 10), 13) == date(2026, 6, 23)
     assert m.is_doubtful(date(2026, 6, 10), date(2026, 10, 9))
     assert not m.is_doubtful(date(2026, 6, 11), date(2026, 10, 9))
