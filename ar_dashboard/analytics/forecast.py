@@ -12,14 +12,13 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, IntegerField, Value, When
 
 from ar_dashboard import aging, metrics, selectors
 from ar_dashboard.analytics import payments
 from ar_dashboard.expressions import MoneySum
 from ar_dashboard.models import Company
-from ar_dashboard.selectors import ZERO, ARFilters
+from ar_dashboard.selectors import ARFilters
 
 
 @dataclass(frozen=True)
@@ -33,34 +32,27 @@ class Forecast:
 
 
 def cash_forecast(*, company: Company, filters: ARFilters) -> Forecast:
-    """The forecast in `filters.currency` (five queries and the fast-path check).
+    """The forecast in `filters.currency` (three queries and the fast-path check).
 
-    SQL sums the open invoices per customer and due date; each sum is then shifted by its
-    customer's habit and binned (a loop over those sums and the customers' habits, which one
-    GROUP BY query computed, never over documents).
+    One GROUP BY sums the open documents per customer, due date and sign (a single pass: the
+    as-of balance is a correlated expression, and every further aggregate over it would
+    evaluate it again); the customers' habits are one more GROUP BY. Each positive sum is then
+    placed: doubtful by its due date, else shifted by its customer's habit into a period.
     """
-    due = replace(filters, basis=aging.Basis.DUE)
-    as_of = filters.as_of
-    currency = filters.currency
+    as_of, currency = filters.as_of, filters.currency
     company_late = payments.company_days_late(company=company, currency=currency, as_of=as_of)
     habits = payments.lateness_by_customer(company=company, currency=currency, as_of=as_of)
-    docs = selectors.open_documents(company=company, filters=due)
-    doubtful = Q(due_on__lt=as_of - timedelta(days=metrics.DOUBTFUL_DAYS)) & Q(amount__gt=0)
-    totals = docs.aggregate(
-        doubtful=Coalesce(MoneySum("amount", filter=doubtful), ZERO),
-        doubtful_n=Count("id", filter=doubtful),
-        invoices=Coalesce(MoneySum("amount", filter=Q(amount__gt=0)), ZERO),
-        credit=Coalesce(MoneySum("amount", filter=Q(amount__lt=0)), ZERO),
-    )
-    groups = (
-        docs.filter(amount__gt=0)
-        .exclude(doubtful)
-        .order_by()
-        .values_list("customer_id", "due_on")
-        .annotate(total=MoneySum("amount"))
-    )
-    expected = []
-    for customer_id, due_on, total in groups:
+    cutoff = as_of - timedelta(days=metrics.DOUBTFUL_DAYS)
+    expected: list[tuple[int, Decimal]] = []
+    doubtful, doubtful_n, invoices, credit = metrics.ZERO, 0, metrics.ZERO, metrics.ZERO
+    for customer_id, due_on, positive, total, n in _open_sums(company, filters):
+        if not positive:
+            credit += total
+            continue
+        invoices += total
+        if due_on < cutoff:
+            doubtful, doubtful_n = doubtful + total, doubtful_n + n
+            continue
         habit = habits.get(customer_id)
         late = habit.whole_days if habit is not None else None
         shift = late if late is not None else (company_late or 0)
@@ -68,8 +60,23 @@ def cash_forecast(*, company: Company, filters: ARFilters) -> Forecast:
     return Forecast(
         company_days_late=company_late,
         bins=metrics.forecast_bins(expected, as_of),
-        doubtful=totals["doubtful"],
-        doubtful_documents=totals["doubtful_n"],
-        open_invoices=totals["invoices"],
-        unapplied_credit=totals["credit"],
+        doubtful=doubtful,
+        doubtful_documents=doubtful_n,
+        open_invoices=invoices,
+        unapplied_credit=credit,
+    )
+
+
+def _open_sums(company: Company, filters: ARFilters):
+    """(customer id, due date, positive?, Σ as-of balance, documents) of the open documents."""
+    due = replace(filters, basis=aging.Basis.DUE)
+    positive = Case(
+        When(amount__gt=0, then=Value(1)), default=Value(0), output_field=IntegerField()
+    )
+    return (
+        selectors.open_documents(company=company, filters=due)
+        .annotate(positive=positive)
+        .order_by()
+        .values_list("customer_id", "due_on", "positive")
+        .annotate(total=MoneySum("amount"), n=Count("id"))
     )

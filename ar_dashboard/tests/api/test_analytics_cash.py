@@ -17,10 +17,10 @@ def test_forecast_by_hand(api, books, django_assert_num_queries):  # noqa: F811
 
     P3 due 07-10 − 1 → 07-09 (week 2: 07-08..07-14); L3 due 05-31 + 33 → 07-03 (week 1);
     S1 is 146 days past due: doubtful, not forecast. July 3500; open invoices 7500.
-    Queries: company (1), company habit (1), customer habits (1), totals (1), open sums per
-    customer and due date (1) = 5.
+    Queries: company (1), company habit (1), customer habits (1), open sums per customer, due
+    date and sign (1) = 4.
     """
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         response = api.get(FORECAST, {"as_of": AS_OF})
 
     assert response.status_code == 200, response.json()
