@@ -8,12 +8,12 @@ whose header repeats on every page. Page numbers sit in the footer. Figures are 
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import HTML
 
 from ar_dashboard import selectors
 from ar_dashboard.exports import charts, reports, statement
@@ -30,8 +30,42 @@ MAX_ROWS = 20_000
 LETTER_CURRENCIES = frozenset({"USD", "CAD", "MXN", "PHP", "CLP", "COP"})
 
 
+# WeasyPrint logs every layout step of every page at INFO: thousands of lines per report.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+
 class TooManyRows(ValueError):
     """The filters select more rows than a PDF should hold (MAX_ROWS)."""
+
+
+# Source codes as a reader says them (the CSV and XLSX keep the API's codes).
+WORDS = {
+    "doc_type": statement.DOC_LABELS,
+    "status": {
+        "AUTHORIZED": "Open",
+        "PARTIALLY_PAID": "Partly paid",
+        "OVERDUE": "Overdue",
+        "SUBMITTED": "Submitted",
+        "PAID": "Paid",
+        "PARTIALLY_REFUNDED": "Partly refunded",
+        "REFUNDED": "Refunded",
+    },
+}
+
+
+# Column widths of the fixed table layout; the amount columns share what is left equally.
+WIDTHS = {
+    "customer": "21%",
+    "invoice_number": "7%",
+    "doc_type": "8.5%",
+    "invoice_date": "7.5%",
+    "due_date": "7.5%",
+    "days_overdue": "6%",
+    "aging_bucket": "5.5%",
+    "status": "8%",
+    "invoice_count": "7%",
+    "oldest_days_past_due": "7%",
+}
 
 
 def page_size(company: Company, *, landscape: bool) -> str:
@@ -94,15 +128,24 @@ def report_context(report: Report, *, generated_at: datetime | None) -> dict:
 def table_context(report: Report) -> dict:
     """The report's own table: header, formatted rows and the stated totals row."""
     cur = report.filters.currency
-    columns = [c for c in report.columns if c.key not in report.extra.get("pdf_hidden", ())]
-    keep = [i for i, c in enumerate(report.columns) if c in columns]
-    rows = [[display(row[i], report.columns[i].kind, cur) for i in keep] for row in report.rows()]
+    hidden = report.extra.get("pdf_hidden", ())
+    keep = [i for i, c in enumerate(report.columns) if c.key not in hidden]
+    columns = [report.columns[i] for i in keep]
+    words = [WORDS.get(c.key, {}) for c in columns]
+    rows = [
+        [
+            display(said.get(row[i], row[i]), column.kind, cur)
+            for i, column, said in zip(keep, columns, words, strict=True)
+        ]
+        for row in report.rows()
+    ]
     stated = report.stated_totals()
     totals = [
         display(stated[c.key], c.kind, cur) if c.key in stated else Cell("", "") for c in columns
     ]
     totals[0] = Cell("Total", "")
-    return {"columns": columns, "rows": rows, "totals": totals}
+    widths = [WIDTHS.get(c.key, "") for c in columns]
+    return {"columns": list(zip(columns, widths, strict=True)), "rows": rows, "totals": totals}
 
 
 def _row_count(report: Report) -> int:
@@ -110,6 +153,14 @@ def _row_count(report: Report) -> int:
     if report.view == "aging-detail":
         return stats.total_invoices
     return stats.total_customers + 1  # a customer netting to zero still has a row
+
+
+def render_pdf(html: str) -> bytes:
+    """HTML → PDF bytes. WeasyPrint (with fontTools) is imported on the first PDF, not by every
+    process that loads the URLs: it costs ~40 MB that a CSV or API worker never needs."""
+    from weasyprint import HTML
+
+    return HTML(string=html).write_pdf()
 
 
 def report_pdf(report: Report, *, generated_at: datetime | None = None) -> bytes:
@@ -122,7 +173,7 @@ def report_pdf(report: Report, *, generated_at: datetime | None = None) -> bytes
         )
     context = {**report_context(report, generated_at=generated_at), **table_context(report)}
     html = render_to_string("ar_dashboard/exports/report.html", context)
-    return HTML(string=html).write_pdf()
+    return render_pdf(html)
 
 
 def aging_summary_pdf(
@@ -167,4 +218,4 @@ def customer_statement_pdf(
         "generated": generated_text(company, generated_at),
     }
     html = render_to_string("ar_dashboard/exports/statement.html", context)
-    return HTML(string=html).write_pdf()
+    return render_pdf(html)
