@@ -9,7 +9,7 @@ PORT ?= 8000
 export DEBUG ?= true
 
 .PHONY: run test install browser migrate demo lint format lock dagster sandbox clean
-.PHONY: bench bench-smoke
+.PHONY: bench bench-smoke bench-exports
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +75,13 @@ bench-smoke: install
 	@mkdir -p var/bench
 	DEBUG=false DATABASE_URL=$(BENCH_SMOKE_DATABASE_URL) $(BIN)/python -m bench --sizes 2000 \
 	  --requests 10 --naive-sizes 2000 --naive-runs 1 --results var/bench/RESULTS-smoke.md
+
+## Issue 17's export timings (bench/exports.py); DATABASE_URL as for `make bench` (emptied).
+EXPORTS_DOCUMENTS ?= 100000
+EXPORTS_CUSTOMERS ?= 5000
+bench-exports: install
+	@test -n "$$DATABASE_URL" || { echo "make bench-exports needs DATABASE_URL: a PostgreSQL database of its own"; exit 2; }
+	DEBUG=false $(BIN)/python -m bench.exports --documents $(EXPORTS_DOCUMENTS) --customers $(EXPORTS_CUSTOMERS)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3 .pytest_cache
