@@ -8,7 +8,7 @@ PORT ?= 8000
 # Local commands (run, test, demo) default to development mode; production sets DEBUG=false.
 export DEBUG ?= true
 
-.PHONY: run test install browser migrate demo lint format lock dagster sandbox clean
+.PHONY: run test install browser pdf-libs migrate demo lint format lock dagster sandbox clean
 .PHONY: bench bench-smoke bench-exports
 
 $(BIN)/uv:
@@ -28,7 +28,7 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py bootstrap_demo
 
-run: demo
+run: demo pdf-libs
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Browser tests drive Debian's Chromium; install it when missing and we may (root + apt).
@@ -40,7 +40,16 @@ browser:
 	      || echo "could not install chromium: browser tests will be skipped"; \
 	  else echo "chromium not found: browser tests will be skipped"; fi; }
 
-test: install browser
+## WeasyPrint (PDF exports) needs Pango; install Debian's when missing and we may (root + apt).
+pdf-libs:
+	@ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Pango for WeasyPrint"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation >/dev/null; } \
+	      || echo "could not install Pango: PDF exports will fail"; \
+	  else echo "Pango not found: PDF exports need libpango-1.0-0 and libpangoft2-1.0-0"; fi; }
+
+test: install browser pdf-libs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
