@@ -8,6 +8,7 @@ whose header repeats on every page. Page numbers sit in the footer. Figures are 
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -16,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from ar_dashboard import selectors
-from ar_dashboard.exports import charts, reports, statement
+from ar_dashboard.exports import charts, paging, reports, statement
 from ar_dashboard.exports.cells import Cell, amount_text, display
 from ar_dashboard.exports.reports import Kind, Report
 from ar_dashboard.models import Company, Customer
@@ -26,6 +27,8 @@ from ar_dashboard.selectors import ARFilters
 # A PDF is read by a person: past this many rows it is a data dump, which CSV and XLSX carry
 # better (and WeasyPrint lays out roughly 1,000 rows a second).
 MAX_ROWS = 20_000
+# Past this many rows the table is printed in parallel pieces (paging.py).
+LONG_TABLE_ROWS = 600
 # Paper follows the company's home market: US-letter where that is the office standard.
 LETTER_CURRENCIES = frozenset({"USD", "CAD", "MXN", "PHP", "CLP", "COP"})
 
@@ -172,8 +175,32 @@ def report_pdf(report: Report, *, generated_at: datetime | None = None) -> bytes
             "Narrow them (customer, bucket, min_amount) or export CSV or XLSX."
         )
     context = {**report_context(report, generated_at=generated_at), **table_context(report)}
-    html = render_to_string("ar_dashboard/exports/report.html", context)
-    return render_pdf(html)
+    rows = context["rows"]
+    if len(rows) > LONG_TABLE_ROWS:
+        return paging.render(functools.partial(_html, context, oneline=True), rows)
+    return render_pdf(_html(context, rows=rows, first=True, last=True))
+
+
+def _html(
+    context: dict,
+    *,
+    rows: list,
+    first: bool,
+    last: bool,
+    page_start: int = 1,
+    pages_total: int | None = None,
+    oneline: bool = False,
+) -> str:
+    """The report page(s) holding `rows`: the opening block if `first`, totals if `last`."""
+    piece = {
+        "rows": rows,
+        "continued": not first,
+        "totals": context["totals"] if last else None,
+        "page_start": page_start,
+        "pages_total": pages_total,
+        "oneline": oneline,
+    }
+    return render_to_string("ar_dashboard/exports/report.html", {**context, **piece})
 
 
 def aging_summary_pdf(

@@ -14,8 +14,7 @@ CEILING_MB = 16
 
 def _ledger(company) -> None:
     customers = Customer.objects.bulk_create(
-        Customer(company=company, external_id=f"c{n}", name=f"Customer {n:04d}")
-        for n in range(300)
+        Customer(company=company, external_id=f"c{n}", name=f"Customer {n:04d}") for n in range(300)
     )
     Invoice.objects.bulk_create(
         (

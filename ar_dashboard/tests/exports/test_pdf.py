@@ -72,3 +72,25 @@ def test_long_table_repeats_its_header_on_every_page(web, company_a, pinned_toda
     for n, page in enumerate(pages, start=1):
         assert "Total outstanding" in page
         assert f"Page {n} of {len(pages)}" in page
+
+
+def test_long_table_in_pieces_reads_as_one_document(web, company_a, pinned_today, monkeypatch):
+    """Printed in pieces of 2 pages (paging.py), joined: pages numbered 1..N of N, the header
+    on every page, every customer once, the totals row (120 × 100.00 = 12,000.00) last."""
+    from ar_dashboard.tests.factories import CustomerFactory, InvoiceFactory
+
+    monkeypatch.setattr("ar_dashboard.exports.pdf.LONG_TABLE_ROWS", 30)
+    monkeypatch.setattr("ar_dashboard.exports.paging.PIECE_PAGES", 2)
+    for n in range(120):
+        customer = CustomerFactory(company=company_a, name=f"Customer {n:03d}")
+        InvoiceFactory(company=company_a, customer=customer)
+    reader, text = read_pdf(web.get(EXPORT + "customer-breakdown.pdf", {"as_of": AS_OF}))
+
+    pages = [re.sub(r"\s+", " ", page.extract_text()) for page in reader.pages]
+    assert len(pages) >= 3
+    for n, page in enumerate(pages, start=1):
+        assert "Total outstanding" in page
+        assert f"Page {n} of {len(pages)}" in page
+    assert sorted(re.findall(r"Customer \d{3}", text)) == [f"Customer {n:03d}" for n in range(120)]
+    assert "Total" in pages[-1].split("Customer 119")[-1]
+    assert "12,000.00" in pages[-1]
