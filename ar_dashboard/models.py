@@ -64,6 +64,11 @@ class Company(models.Model):
     aging_basis = models.CharField(
         max_length=10, choices=aging.Basis.choices(), default=aging.Basis.DUE
     )
+    remit_to = models.TextField(
+        blank=True,
+        help_text="Where customers send payment, printed on statements: name, address, bank "
+        "details (one item per line).",
+    )
     ledger_version = models.PositiveBigIntegerField(
         default=0,
         editable=False,
