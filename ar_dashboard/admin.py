@@ -1,11 +1,42 @@
-"""Admin: search and filters for every model; ledger rows are read-only (they come from sync)."""
+"""Admin: search and filters for every model; ledger rows are read-only (they come from sync).
+
+Roles apply here too (access.py): a staff user who is not a superuser sees and changes only
+the rows of companies they are an admin of; superusers see everything.
+"""
 
 from django.contrib import admin
 
 from ar_dashboard import models
+from ar_dashboard.access import companies_for_user
+
+ADMIN = models.Membership.Role.ADMIN
 
 
-class ReadOnlyLedgerAdmin(admin.ModelAdmin):
+class CompanyScopedAdmin(admin.ModelAdmin):
+    """Rows limited to the companies where the staff user has the admin role."""
+
+    company_lookup = "company"
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        if request.user.is_superuser:
+            return rows
+        return rows.filter(
+            **{f"{self.company_lookup}__in": companies_for_user(request.user, ADMIN)}
+        )
+
+    def has_module_permission(self, request):
+        if request.user.is_superuser:
+            return super().has_module_permission(request)
+        return request.user.is_active and companies_for_user(request.user, ADMIN).exists()
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_module_permission(request) and (
+            obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
+        )
+
+
+class ReadOnlyLedgerAdmin(CompanyScopedAdmin):
     """Ledger rows mirror the source; editing them here would be overwritten by the next sync."""
 
     def has_add_permission(self, request):
@@ -22,7 +53,9 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(models.Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(CompanyScopedAdmin):
+    company_lookup = "pk"
+
     list_display = ["name", "home_currency", "timezone", "unified_connection_id", "aging_basis"]
     search_fields = ["name", "unified_connection_id"]
     list_filter = ["home_currency", "aging_basis"]
@@ -30,7 +63,7 @@ class CompanyAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(CompanyScopedAdmin):
     list_display = ["user", "company", "role", "created_at"]
     list_filter = ["role", "company"]
     search_fields = ["user__username", "user__email", "company__name"]

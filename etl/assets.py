@@ -155,13 +155,14 @@ def _unified_raw_asset(obj: str) -> AssetsDefinition:
     def unified_raw(
         sync_plan: dict, django: DjangoResource, unified: UnifiedResource
     ) -> Output[list]:
-        from ar_dashboard.services.sync import extract_object
+        from ar_dashboard.services.sync import extract_object, sync_log_record_counts
 
-        with recorded_step(sync_plan, f"fetching {obj}"):
+        with recorded_step(sync_plan, f"fetching {obj}") as log:
             company = _company(sync_plan)
             with unified.get_client() as client:
                 records = extract_object(client, company, obj, sync_plan["cursors"][obj])
                 stats = dict(client.stats)
+            sync_log_record_counts(log, {obj: {"fetched": len(records)}})
         return Output(
             records,
             metadata={
@@ -201,8 +202,9 @@ def ledger_validated(
 ) -> Output:
     """Typed records (a ParsedBatch); bad ones rejected with a reason, suspicious ones warned."""
     from ar_dashboard.services.ledger_load import ledger_parse
+    from ar_dashboard.services.sync import sync_log_record_counts
 
-    with recorded_step(sync_plan, "validating"):
+    with recorded_step(sync_plan, "validating") as log:
         batch = _extract_batch(
             unified_contacts_raw,
             unified_invoices_raw,
@@ -210,6 +212,7 @@ def ledger_validated(
             unified_payments_raw,
         )
         parsed = ledger_parse(batch=batch)
+        sync_log_record_counts(log, parsed.counts, parsed.rejected)
     return Output(
         parsed,
         metadata={
@@ -231,7 +234,7 @@ def ledger_loaded(
     django: DjangoResource,
 ) -> Output:
     """The company's ledger after the upsert (one transaction with the cursors); load counts."""
-    from ar_dashboard.services.sync import ledger_commit
+    from ar_dashboard.services.sync import ledger_commit, sync_log_record_counts
 
     # The load adds counts and allocation warnings to the batch it is given: give it a copy,
     # so the validated batch (and its checks) stay what validation produced.
@@ -257,6 +260,7 @@ def ledger_loaded(
             sync_log_id=log.pk,
             today=log.company.local_today(),
         )
+        sync_log_record_counts(log, parsed.counts)
     return Output(
         parsed,
         metadata=_counts_metadata(parsed, "created", "updated", "deleted"),
