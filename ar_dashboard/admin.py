@@ -13,7 +13,8 @@ ADMIN = models.Membership.Role.ADMIN
 
 
 class CompanyScopedAdmin(admin.ModelAdmin):
-    """Rows limited to the companies where the staff user has the admin role."""
+    """Django's model permissions, and on top of them the company role: rows only of the
+    companies where the staff user is an admin (superusers: all)."""
 
     company_lookup = "company"
 
@@ -21,19 +22,32 @@ class CompanyScopedAdmin(admin.ModelAdmin):
         rows = super().get_queryset(request)
         if request.user.is_superuser:
             return rows
-        return rows.filter(
-            **{f"{self.company_lookup}__in": companies_for_user(request.user, ADMIN)}
-        )
+        admin_of = companies_for_user(request.user, ADMIN)
+        return rows.filter(**{f"{self.company_lookup}__in": admin_of})
+
+    def _in_scope(self, request, obj) -> bool:
+        if request.user.is_superuser:
+            return True
+        if obj is None:
+            return companies_for_user(request.user, ADMIN).exists()
+        return self.get_queryset(request).filter(pk=obj.pk).exists()
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "company" and not request.user.is_superuser:
+            kwargs["queryset"] = companies_for_user(request.user, ADMIN)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_module_permission(self, request):
-        if request.user.is_superuser:
-            return super().has_module_permission(request)
-        return request.user.is_active and companies_for_user(request.user, ADMIN).exists()
+        return super().has_module_permission(request) and self._in_scope(request, None)
 
     def has_view_permission(self, request, obj=None):
-        return self.has_module_permission(request) and (
-            obj is None or self.get_queryset(request).filter(pk=obj.pk).exists()
-        )
+        return super().has_view_permission(request, obj) and self._in_scope(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._in_scope(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._in_scope(request, obj)
 
 
 class ReadOnlyLedgerAdmin(CompanyScopedAdmin):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.apps import apps
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -68,8 +69,5 @@ def company_data_delete(*, company: Company, user, confirmation: str) -> dict[st
         company_disconnect(company=company, user=user)
     with transaction.atomic():
         _, per_model = Company.objects.filter(pk=company.pk).delete()
-    return {
-        label.rsplit(".", 1)[-1].lower(): count
-        for label, count in sorted(per_model.items())
-        if count
-    }
+    names = {label: str(apps.get_model(label)._meta.verbose_name_plural) for label in per_model}
+    return {names[label]: count for label, count in sorted(per_model.items()) if count}

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import close_old_connections
+from django.utils.html import escape
 
 from accounts.selectors import sync_progress
 from accounts.services.connect import company_connect
@@ -185,4 +186,4 @@ def test_a_failing_sync_shows_its_reason_on_the_progress_page(connected, client,
     assert body["finished"] is True and body["status"] == "failed"
     assert body["error"] == log.error
     page = client.get(f"/ar/syncs/{log.pk}/")
-    assert log.error in page.content.decode() or "Failed" in page.content.decode()
+    assert f"The sync failed: {escape(log.error)}" in page.content.decode()
