@@ -32,6 +32,14 @@ class CompanyScopedAdmin(admin.ModelAdmin):
             return companies_for_user(request.user, ADMIN).exists()
         return self.get_queryset(request).filter(pk=obj.pk).exists()
 
+    def get_list_filter(self, request):
+        # The company filter lists only companies with rows in the (scoped) list: the plain
+        # one would show every company's name.
+        return [
+            ("company", admin.RelatedOnlyFieldListFilter) if name == "company" else name
+            for name in super().get_list_filter(request)
+        ]
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "company" and not request.user.is_superuser:
             kwargs["queryset"] = companies_for_user(request.user, ADMIN)

@@ -14,6 +14,12 @@ API_KEY = "onboarding-key"
 WORKSPACE = "ws-test"
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Factories hash a password per user; PBKDF2's default cost makes that seconds each."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def carol(company_a):
     user = UserFactory(username="carol")

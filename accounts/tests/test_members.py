@@ -152,8 +152,7 @@ def test_admin_removes_a_member(client, alice, bob, company_a):
     assert AuditEntry.objects.get(action="member.removed").field == "bob"
 
 
-def test_a_member_of_another_company_cannot_be_changed_from_here(client, alice, charlie,
-                                                                   company_a):
+def test_a_member_of_another_company_cannot_be_changed_from_here(client, alice, charlie, company_a):
     client.force_login(alice)
     theirs = Membership.objects.get(user=charlie)
     answer = client.post(f"/ar/members/{theirs.pk}/remove/", {"company": company_a.pk})

@@ -68,8 +68,9 @@ def test_an_outsider_gets_404(client, charlie, company_a):
         ("aging_basis", "sideways", "Select a valid choice"),
     ],
 )
-def test_invalid_settings_are_refused_with_a_message(client, alice, company_a, field, value,
-                                                     message):
+def test_invalid_settings_are_refused_with_a_message(
+    client, alice, company_a, field, value, message
+):
     client.force_login(alice)
     answer = client.post("/ar/settings/", valid(company_a, **{field: value}))
     assert answer.status_code == 400
@@ -91,8 +92,7 @@ def test_saving_writes_each_change_to_the_audit_log(client, alice, company_a):
     assert company_a.name == "Acme Ltd" and company_a.aging_edges == [15, 30, 60]
     assert CompanyProfile.objects.get(company=company_a).fiscal_year_start_month == 4
     entries = {
-        e.field: (e.actor, e.at, e.old, e.new)
-        for e in AuditEntry.objects.filter(company=company_a)
+        e.field: (e.actor, e.at, e.old, e.new) for e in AuditEntry.objects.filter(company=company_a)
     }
     assert entries == {
         "name": ("alice", NOW, "Acme Supplies", "Acme Ltd"),
