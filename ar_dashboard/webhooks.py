@@ -82,7 +82,9 @@ def sync_log_queue(
                     status=SyncLog.Status.QUEUED,
                     trigger=trigger,
                     full_sync=full,
-                    progress=f"queued by {SyncLog.Trigger(trigger).label.lower()}",
+                    progress="queued by webhook"
+                    if trigger == SyncLog.Trigger.WEBHOOK
+                    else "queued: waiting for the sync worker",
                 )
             return log, True
         except IntegrityError:
