@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,6 +20,7 @@ from accounts.forms import (
     widths_from_edges,
 )
 from accounts.selectors import audit_entries, company_profile
+from accounts.serializers import AgingPreviewSerializer
 from accounts.services.company_data import (
     CompanyDataError,
     company_data_delete,
@@ -114,6 +116,10 @@ def delete_data(request):
 class AgingPreviewView(APIView):
     """GET /ar/api/aging-preview/?widths=30,30,30: the buckets that scheme makes (any user)."""
 
+    @extend_schema(
+        parameters=[OpenApiParameter("widths", str, description="Period widths, e.g. 30,30,30")],
+        responses=AgingPreviewSerializer,
+    )
     def get(self, request):
         try:
             widths = parse_widths(request.query_params.get("widths", ""))

@@ -7,10 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import sync_log_for_user_or_404, sync_progress
+from accounts.serializers import SyncProgressSerializer
 from accounts.services.sync_requests import SyncUnavailable, sync_now_request
 from accounts.views.common import BadParam, bad_request, company_from_request
 from ar_dashboard.models import Membership
@@ -46,6 +48,7 @@ def sync_page(request, sync_log_id: int):
 class SyncProgressView(APIView):
     """GET /ar/api/syncs/<id>/: a sync's step, counts, rejected records and elapsed seconds."""
 
+    @extend_schema(responses=SyncProgressSerializer)
     def get(self, request, sync_log_id: int):
         log = sync_log_for_user_or_404(request.user, sync_log_id)
         return Response(sync_progress(log=log, now=timezone.now()))

@@ -3,6 +3,7 @@ user clicks "Connect QuickBooks", authorizes, watches the first sync to the end 
 dashboard; then invites a colleague as viewer, who sees the same figures and cannot change them.
 """
 
+import os
 import re
 import threading
 import time
@@ -15,12 +16,10 @@ from django.core.management import call_command
 from django.db import close_old_connections
 
 from ar_dashboard.models import Company, SyncLog
-from ar_dashboard.tests.browser.test_login_and_home import CHROMIUM, browser_page  # noqa: F401
+from ar_dashboard.tests.browser.test_login_and_home import CHROMIUM
 from ar_dashboard.tests.factories import UserFactory
 
-pytestmark = pytest.mark.skipif(
-    not __import__("os").path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}"
-)
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no Chromium at {CHROMIUM}")
 NOW = datetime(2026, 3, 15, 12, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery staple"
 SCREENSHOTS = "/tmp/onboarding-screens"
@@ -60,7 +59,7 @@ def test_connect_watch_the_first_sync_and_land_on_the_dashboard(
     unified,
     worker,
     browser_page,
-    settings,  # noqa: F811
+    settings,
 ):
     """Small ledger: USD open AR 980 + 150 + 90 - 30 unapplied credit = 1,190.00."""
     page = browser_page
@@ -125,7 +124,7 @@ def test_a_cancelled_authorization_explains_itself(
     transactional_db,
     unified,
     browser_page,
-    settings,  # noqa: F811
+    settings,
 ):
     page = browser_page
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
