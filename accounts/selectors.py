@@ -10,6 +10,7 @@ from django.http import Http404
 from accounts.models import AuditEntry, CompanyProfile, Invitation
 from ar_dashboard.access import companies_for_user
 from ar_dashboard.models import Company, Membership, SyncLog
+from connectors.unified.records import SYNC_OBJECTS
 
 AUDIT_SHOWN = 100
 REJECTED_SHOWN = 200
@@ -47,11 +48,16 @@ def sync_log_for_user_or_404(user, sync_log_id: int) -> SyncLog:
     return found
 
 
+def _object_order(obj: str) -> tuple[int, str]:
+    """The order objects are fetched in, then the rest by name (PostgreSQL's jsonb reorders)."""
+    return (SYNC_OBJECTS.index(obj) if obj in SYNC_OBJECTS else len(SYNC_OBJECTS), obj)
+
+
 def _per_object(counts: dict, *keys: str) -> dict[str, int]:
     return {
-        obj: sum(numbers.get(key, 0) for key in keys)
-        for obj, numbers in counts.items()
-        if isinstance(numbers, dict) and any(key in numbers for key in keys)
+        obj: sum(counts[obj].get(key, 0) for key in keys)
+        for obj in sorted(counts, key=_object_order)
+        if isinstance(counts[obj], dict) and any(key in counts[obj] for key in keys)
     }
 
 

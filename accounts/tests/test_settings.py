@@ -9,6 +9,7 @@ from dagster import build_schedule_context
 from PIL import Image
 
 from accounts.models import AuditEntry, CompanyProfile
+from accounts.services.company_settings import remit_to_of
 from ar_dashboard.models import Company
 from etl.definitions import defs
 from etl.resources import DjangoResource
@@ -116,7 +117,9 @@ def test_sync_schedule_off_and_remit_to(client, alice, company_a):
         valid(company_a, sync_schedule_enabled=None, remit_to="Acme\n1 Main St"),
     )
     profile = CompanyProfile.objects.get(company=company_a)
-    assert profile.sync_schedule_enabled is False and profile.remit_to == "Acme\n1 Main St"
+    company_a.refresh_from_db()
+    assert profile.sync_schedule_enabled is False
+    assert remit_to_of(company_a, profile) == "Acme\n1 Main St"
     assert AuditEntry.objects.get(field="sync_schedule_enabled").new == "off"
 
 
