@@ -138,6 +138,9 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", _int("CONN_MAX_AGE", 60))
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several processes (web, pipeline) share the file: wait for locks instead of failing.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
+    # Write-ahead log: pages (the sync progress poll) keep reading while a sync's long load
+    # transaction writes; in the default rollback journal they wait for its commit.
+    DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL;")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.db import close_old_connections, connection
+from django.db import connection
 from django.utils.html import escape
 
 from accounts.selectors import sync_progress
@@ -91,7 +91,7 @@ def test_concurrent_sync_now_requests_queue_one_sync():
         except Exception as exc:  # collected and asserted below
             errors.append(exc)
         finally:
-            close_old_connections()
+            connection.close()  # this thread's own connection
 
     threads = [threading.Thread(target=click) for _ in range(8)]
     for thread in threads:

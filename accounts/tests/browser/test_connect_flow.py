@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
-from django.db import close_old_connections
+from django.db import connection
 
 from ar_dashboard.models import Company, SyncLog
 from ar_dashboard.tests.browser.test_login_and_home import CHROMIUM
@@ -36,7 +36,7 @@ def worker():
                 time.sleep(1.5)  # long enough for the browser to see the queued state
                 call_command("run_sync_worker", once=True, verbosity=0)
             stop.wait(0.3)
-        close_old_connections()
+        connection.close()  # this thread's own connection
 
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()
