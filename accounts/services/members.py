@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core import signing
 from django.core.mail import send_mail
@@ -29,7 +31,7 @@ def invitation_token(invitation: Invitation) -> str:
 
 
 def invitation_create(
-    *, company: Company, user, email: str, role: str, accept_url: callable
+    *, company: Company, user, email: str, role: str, accept_url: Callable[[str], str]
 ) -> Invitation:
     """Record the invitation and email its signed link (`accept_url(token)` makes it absolute)."""
     invitation = Invitation.objects.create(

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -76,8 +77,6 @@ def _membership(request, company: Company, membership_id: str) -> Membership:
         raise BadParam("member", str(exc)) from None
     found = Membership.objects.select_related("user").filter(pk=pk, company=company).first()
     if found is None:
-        from django.http import Http404
-
         raise Http404("No such member")
     return found
 
