@@ -135,3 +135,57 @@ def test_a_cancelled_authorization_explains_itself(
     page.wait_for_selector("#failure")
     assert "You cancelled the connection at QuickBooks" in page.locator("#failure").inner_text()
     assert Company.objects.count() == 0
+
+
+def test_a_failing_sync_shows_its_reason(
+    live_server, transactional_db, unified, worker, browser_page, settings
+):
+    """Unified.to does not know the connection: the first listing answers 404, the page says so."""
+    from accounts.services.connect import company_connect
+
+    page = browser_page
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    dora = UserFactory(username="dora", password=PASSWORD)
+    _, log = company_connect(user=dora, connection_id="sbx_unknown")
+    sign_in(page, live_server.url, "dora")
+    page.goto(f"{live_server.url}/ar/syncs/{log.pk}/")
+    page.wait_for_selector("#sync-error", state="visible", timeout=90_000)
+    page.screenshot(path=f"{SCREENSHOTS}/6-failed.png")
+    assert page.locator("#sync-status").inner_text() == "Failed"
+    error = page.locator("#sync-error").inner_text()
+    assert error.startswith("The sync failed: UnifiedHTTPError: GET ")
+    assert "404" in error and "sbx_unknown" in error
+
+
+def test_settings_preview_the_aging_buckets_live(
+    live_server, transactional_db, browser_page, settings
+):
+    from ar_dashboard.models import Membership
+    from ar_dashboard.tests.factories import CompanyFactory
+
+    page = browser_page
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    dora = UserFactory(username="dora", password=PASSWORD)
+    company = CompanyFactory(name="Acme Supplies")
+    Membership.objects.create(user=dora, company=company, role="admin")
+    sign_in(page, live_server.url, "dora")
+    page.goto(f"{live_server.url}/ar/settings/?company={company.pk}")
+    preview = page.locator("#aging-preview")
+    page.wait_for_function("document.getElementById('aging-preview').textContent.length > 0")
+    assert preview.inner_text() == "Current · 1-30 · 31-60 · 61-90 · 91-120 · 120+"
+
+    page.fill("#id_aging_widths", "15, 15, 30")
+    page.wait_for_function(
+        "document.getElementById('aging-preview').textContent.startsWith('Current · 1-15')"
+    )
+    assert preview.inner_text() == "Current · 1-15 · 16-30 · 31-60 · 60+"
+    page.fill("#id_aging_widths", "15, x")
+    page.wait_for_function("document.getElementById('aging-preview').textContent.includes('whole')")
+    page.screenshot(path=f"{SCREENSHOTS}/7-settings.png", full_page=True)
+
+    page.fill("#id_aging_widths", "15, 15, 30")
+    page.fill("#id_name", "Acme Ltd")
+    page.click("#save-settings")
+    page.wait_for_load_state()
+    assert "Saved: name, aging_edges." in page.content()
+    assert "Acme Supplies</td><td>Acme Ltd" in page.inner_html("#audit-log")
