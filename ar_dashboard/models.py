@@ -481,3 +481,26 @@ class SyncCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company} {self.object_type} ≥ {self.updated_gte:%Y-%m-%d %H:%M}"
+
+
+class DashboardLayout(models.Model):
+    """One user's widget grid for one company: [{"widget", "x", "y", "w", "h"}, …].
+
+    Validated by `ar_dashboard.widgets.clean_layout` before it is saved; no row means the
+    catalogue's default layout.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dashboard_layouts"
+    )
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="dashboard_layouts")
+    layout = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "company"], name="dashboardlayout_user_company")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.company}: {len(self.layout)} widgets"

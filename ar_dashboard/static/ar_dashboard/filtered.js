@@ -1,0 +1,95 @@
+/* Filtered dashboard: charts from the API for the filters in the URL, customer-name
+   suggestions, auto-apply on change, and the pipeline status panel. */
+(function () {
+  "use strict";
+  const C = window.ARCharts;
+
+  function drawCharts(root) {
+    root.querySelectorAll(".chart-box[data-endpoint]").forEach(async (el) => {
+      C.stateBox(el, "loading", "Loading…");
+      try {
+        const data = await C.fetchJson(el.dataset.endpoint);
+        C.agingBar(el, data);
+      } catch (error) {
+        C.stateBox(el, "error", "Could not load the chart (" + error.message + ").", el.dataset.endpoint);
+      }
+    });
+  }
+
+  let suggestTimer = null;
+  function wireForm(root) {
+    const form = root.querySelector("#filter-form");
+    if (!form) return;
+    form.querySelectorAll(".auto-submit").forEach((el) =>
+      el.addEventListener("change", () => form.requestSubmit()));
+    const name = form.querySelector(".customer-name");
+    const id = form.querySelector(".customer-id");
+    const list = form.querySelector("#customer-suggestions");
+    name.addEventListener("input", () => {
+      const option = Array.from(list.options).find((o) => o.value === name.value);
+      if (option) {
+        id.value = option.dataset.id;
+        form.requestSubmit();
+        return;
+      }
+      id.value = name.value.trim() === "" ? "" : id.value;
+      clearTimeout(suggestTimer);
+      suggestTimer = setTimeout(async () => {
+        if (name.value.trim().length < 1) return;
+        try {
+          const data = await C.fetchJson(name.dataset.suggestUrl + "&q=" + encodeURIComponent(name.value.trim()));
+          list.innerHTML = "";
+          data.results.forEach((c) => {
+            const o = document.createElement("option");
+            o.value = c.name;
+            o.dataset.id = c.id;
+            list.appendChild(o);
+          });
+        } catch (e) { list.innerHTML = ""; }
+      }, 200);
+    });
+    name.addEventListener("change", () => {
+      if (name.value.trim() === "" && id.value !== "") { id.value = ""; form.requestSubmit(); }
+    });
+  }
+
+  async function refreshPipeline() {
+    const panel = document.querySelector(".pipeline-panel");
+    if (!panel) return;
+    const body = panel.querySelector(".pipeline-body");
+    body.textContent = "Loading…";
+    try {
+      const data = await C.fetchJson(panel.dataset.statusUrl);
+      body.innerHTML = "";
+      const head = document.createElement("p");
+      head.className = "mb-1";
+      head.innerHTML = "<strong></strong> <span></span>";
+      head.firstChild.textContent = data.status;
+      head.lastChild.textContent = "· " + data.message + " (from " + data.source + ")";
+      body.appendChild(head);
+      const ul = document.createElement("ul");
+      ul.className = "list-unstyled mb-0";
+      (data.runs || []).slice(0, 5).forEach((run) => {
+        const li = document.createElement("li");
+        const when = run.startTime ? new Date(run.startTime * 1000).toLocaleString() : "not started";
+        li.textContent = run.status + " · " + when + (run.error ? " · " + run.error.slice(0, 80) : "");
+        ul.appendChild(li);
+      });
+      body.appendChild(ul);
+    } catch (error) {
+      C.stateBox(body, "error", "Pipeline status unavailable (" + error.message + ").");
+    }
+  }
+
+  function init(root) { drawCharts(root); wireForm(root); }
+  document.addEventListener("DOMContentLoaded", () => {
+    init(document);
+    refreshPipeline();
+    const button = document.querySelector(".pipeline-refresh");
+    if (button) button.addEventListener("click", refreshPipeline);
+  });
+  document.body.addEventListener("htmx:afterSettle", (event) => {
+    const results = document.getElementById("results");
+    if (results) init(results);
+  });
+})();
