@@ -130,7 +130,8 @@ def customer_label(state: PageState) -> str | None:
 
 
 def filter_badges(state: PageState, customer_name: str | None) -> list[dict]:
-    """One removable badge per filter the user set: its label and the URL without it."""
+    """One removable badge per filter the user set (a default date, basis or currency gets
+    none: removing it would change nothing): its label and the URL without it."""
     params, filters, company = state.params, state.filters, state.company
     shown = {
         "as_of": lambda: f"As of {filters.as_of:%Y-%m-%d}",
@@ -141,10 +142,15 @@ def filter_badges(state: PageState, customer_name: str | None) -> list[dict]:
         "max_amount": lambda: f"Balance ≤ {money(filters.max_amount, filters.currency)}",
         "customer": lambda: f"Customer {customer_name}",
     }
+    defaults = {
+        "as_of": filters.as_of == filters.today,
+        "basis": filters.basis == company.aging_basis,
+        "currency": filters.currency == company.home_currency,
+    }
     return [
         {"param": name, "label": label(), "url": "?" + without(params, name)}
         for name, label in shown.items()
-        if params.get(name, "") != ""
+        if params.get(name, "") != "" and not defaults.get(name, False)
     ]
 
 

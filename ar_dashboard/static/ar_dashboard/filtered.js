@@ -88,6 +88,11 @@
     const button = document.querySelector(".pipeline-refresh");
     if (button) button.addEventListener("click", refreshPipeline);
   });
+  // Empty fields stay out of the URL: a shared link names only the filters in use.
+  document.body.addEventListener("htmx:configRequest", (event) => {
+    const params = event.detail.parameters;
+    Object.keys(params).forEach((name) => { if (params[name] === "") delete params[name]; });
+  });
   document.body.addEventListener("htmx:afterSettle", (event) => {
     const results = document.getElementById("results");
     if (results) init(results);
