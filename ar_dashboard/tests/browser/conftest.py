@@ -154,7 +154,8 @@ def signed_in(chromium, live_server, shop):
 def horizontal_overflow(page) -> int:
     """How many CSS pixels the page is wider than the window (0 when nothing scrolls sideways)."""
     return page.evaluate(
-        "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth) - window.innerWidth"
+        "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
+        " - window.innerWidth"
     )
 
 
@@ -163,7 +164,8 @@ def serious_axe_violations(page) -> list[str]:
     violations = page.evaluate(
         "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
         ".filter(v => v.impact === 'serious' || v.impact === 'critical')"
-        ".map(v => v.id + ': ' + v.help + ' @ ' + v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))"
+        ".map(v => v.id + ': ' + v.help + ' @ ' + "
+        "v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', '))"
     )
     return violations
 

@@ -33,7 +33,8 @@ def _settle(page) -> None:
     page.wait_for_load_state("networkidle")
     page.wait_for_function(
         "() => !document.querySelector('.widget-state-loading') && "
-        "!Array.from(document.querySelectorAll('.pipeline-body')).some(e => e.textContent === 'Loading…')"
+        "!Array.from(document.querySelectorAll('.pipeline-body'))"
+        ".some(e => e.textContent === 'Loading…')"
     )
 
 
