@@ -240,7 +240,8 @@ def test_print_media_hides_navigation_and_shows_the_report_header(signed_in, sho
     page.emulate_media(media="print")
 
     assert not page.locator("nav.navbar").is_visible()
-    assert not page.locator(".pagination, form").first.is_visible()
+    assert not page.locator("main form").first.is_visible()
+    assert not page.locator(".export-buttons").is_visible()
     header = page.locator(".print-header")
     assert header.is_visible()
     assert "as of 30 June 2026" in header.inner_text() and "Bucket 1-30" in header.inner_text()
