@@ -255,8 +255,20 @@ def request_urls(
         urls += [
             ("invoice-details", label, f"/ar/api/invoice-details/{customer.pk}/?{day}"),
             ("home page", label, f"/ar/?{day}"),
+            *dashboard_urls(customer, label, day),
         ]
     return urls
+
+
+def dashboard_urls(customer, label: str, day: str) -> list[tuple[str, str, str]]:
+    """Issue 16's pages: widgets, filtered (a bucket), the aging report (page 1 sorted by the
+    oldest bucket: every customer ranked), and the busiest customer's drill-down."""
+    return [
+        ("widgets page", label, f"/ar/widgets/?{day}"),
+        ("filtered page", label, f"/ar/filtered/?{day}&bucket=1_30&min_amount=100"),
+        ("report page", label, f"/ar/report/?{day}&sort=-over_120"),
+        ("customer drill-down", label, f"/ar/report/customer/{customer.pk}/?{day}"),
+    ]
 
 
 def request_timings(config: BenchConfig, company: Company, user) -> tuple[list[Series], str | None]:

@@ -32,6 +32,10 @@ REQUEST_MS = {
     "customer-breakdown p1, name prefix": 50.0,
     "invoice-details": 30.0,
     "home page": 100.0,
+    "widgets page": 200.0,
+    "filtered page": 200.0,
+    "report page": 200.0,
+    "customer drill-down": 200.0,
 }
 OTHER_DATE_MS = 1000.0
 

@@ -26,6 +26,10 @@ ENDPOINTS = (
     "customer-breakdown p1, by balance",
     "invoice-details",
     "home page",
+    "widgets page",
+    "filtered page",
+    "report page",
+    "customer drill-down",
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
