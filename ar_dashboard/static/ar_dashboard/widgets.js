@@ -5,6 +5,7 @@
   const C = window.ARCharts;
   const host = document.getElementById("widget-grid");
   const status = document.getElementById("layout-status");
+  const saveStatus = document.getElementById("save-status");
   const catalogue = Object.fromEntries(JSON.parse(document.getElementById("widget-catalogue").textContent).map((w) => [w.key, w]));
   const layout = JSON.parse(document.getElementById("widget-layout").textContent);
   const FULL_COLUMNS = 12;
@@ -23,7 +24,12 @@
     item.innerHTML = '<div class="grid-stack-item-content"><div class="widget-head"><h2></h2><div class="d-flex gap-1">' +
       '<a class="btn btn-sm btn-link p-0 small widget-data">Data</a>' +
       '<button type="button" class="btn-close widget-remove"></button></div></div><div class="widget-body"></div></div>';
-    item.querySelector("h2").textContent = w.title;
+    const title = item.querySelector("h2");
+    title.textContent = w.title;
+    if (!phone) {
+      title.tabIndex = 0;
+      title.setAttribute("aria-describedby", "widget-keys");
+    }
     item.querySelector(".widget-remove").setAttribute("aria-label", "Remove widget: " + w.title);
     return item;
   }
@@ -57,16 +63,22 @@
     }
   }
 
-  const grid = GridStack.init({
-    column: FULL_COLUMNS, cellHeight: 90, margin: 6, float: false, handle: ".widget-head h2",
-    columnOpts: { breakpointForWindow: true, breakpoints: [{ w: 768, c: 1 }] },
-  }, host);
+  // A phone shows the saved layout as one read-only column, top to bottom, left to right;
+  // arranging happens on a wider screen (a one-column grid is no layout to save).
+  const phone = window.matchMedia("(max-width: 767.98px)").matches;
+  const PHONE_HEIGHT = { kpis: 5 };
+  const grid = GridStack.init(phone
+    ? { column: 1, cellHeight: 90, margin: 6, staticGrid: true }
+    : { column: FULL_COLUMNS, cellHeight: 90, margin: 6, float: false, handle: ".widget-head h2" },
+  host);
+  if (phone) document.querySelectorAll(".layout-controls").forEach((el) => el.classList.add("d-none"));
 
   function add(entry) {
     const item = element(entry.widget);
     host.appendChild(item);
-    const opts = { w: entry.w, h: entry.h, id: entry.widget };
-    if (entry.x !== undefined) { opts.x = entry.x; opts.y = entry.y; } else { opts.autoPosition = true; }
+    let opts = { w: entry.w, h: entry.h, id: entry.widget };
+    if (phone) opts = { w: 1, h: Math.max(entry.h, PHONE_HEIGHT[entry.widget] || 3), id: entry.widget, autoPosition: true };
+    else if (entry.x !== undefined) { opts.x = entry.x; opts.y = entry.y; } else { opts.autoPosition = true; }
     grid.makeWidget(item, opts);
     load(item);
   }
@@ -77,19 +89,19 @@
 
   let saving = Promise.resolve();
   function save() {
-    if (grid.getColumn() !== FULL_COLUMNS) return; // the phone's one-column view is not a layout
+    if (phone) return;
     const body = JSON.stringify({ layout: currentLayout() });
     saving = saving.then(() => fetch(host.dataset.layoutUrl, {
       method: "PUT", credentials: "same-origin", body,
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
     }).then((r) => {
-      status.textContent = r.ok ? "Layout saved." : "The layout could not be saved.";
+      saveStatus.textContent = r.ok ? "Layout saved." : "The layout could not be saved.";
       host.dataset.saved = r.ok ? "yes" : "error";
     }));
   }
 
   grid.batchUpdate();
-  layout.forEach(add);
+  layout.slice().sort((a, b) => a.y - b.y || a.x - b.x).forEach(add);
   grid.batchUpdate(false);
   updateCatalogue();
   host.dataset.ready = "yes";
@@ -121,6 +133,23 @@
     updateCatalogue();
     save();
     status.textContent = "Widget removed.";
+  });
+
+  // Keyboard: focus a widget's title, arrows move it one cell, Shift+arrows resize it.
+  host.addEventListener("keydown", (event) => {
+    const title = event.target.closest(".widget-head h2");
+    const step = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }[event.key];
+    if (!title || !step || phone) return;
+    event.preventDefault();
+    const item = title.closest(".grid-stack-item");
+    const n = item.gridstackNode;
+    const change = event.shiftKey
+      ? { w: Math.max(1, n.w + step[0]), h: Math.max(1, n.h + step[1]) }
+      : { x: Math.max(0, n.x + step[0]), y: Math.max(0, n.y + step[1]) };
+    grid.update(item, change);
+    title.focus();
+    status.textContent = catalogue[item.dataset.widget].title + ": column " + (item.gridstackNode.x + 1) +
+      ", row " + (item.gridstackNode.y + 1) + ", " + item.gridstackNode.w + " wide, " + item.gridstackNode.h + " high.";
   });
 
   document.getElementById("reset-layout").addEventListener("click", async () => {

@@ -260,3 +260,34 @@ def test_company_switcher_changes_company(signed_in, shop):
     page.select_option("#company-switcher", str(shop.other.pk))
     page.wait_for_url(re.compile(rf"company={shop.other.pk}"))
     assert "Second Trading" in page.locator("main").inner_text()
+
+
+def test_a_widget_moves_with_the_keyboard_and_stays_moved(signed_in, shop, core_widgets):
+    DashboardLayout.objects.filter(user=shop.alice).update(
+        layout=[{**core_widgets[0]}, {**core_widgets[1], "x": 0, "y": 4}]
+    )
+    page = signed_in
+    page.goto(page.base + _pages(shop)["widgets"])
+    _settle(page)
+    page.focus('.grid-stack-item[gs-id="aging_pie"] .widget-head h2')
+    with page.expect_response(
+        lambda r: "/ar/widgets/layout/" in r.url and r.request.method == "PUT"
+    ):
+        page.keyboard.press("ArrowRight")
+    assert "column 2, row 1" in page.locator("#layout-status").inner_text()
+
+    page.reload()
+    _settle(page)
+    assert page.locator('.grid-stack-item[gs-id="aging_pie"]').get_attribute("gs-x") == "1"
+
+
+def test_risk_band_filter_adds_a_badge_and_a_list(signed_in, shop):
+    page = signed_in
+    page.goto(page.base + _pages(shop)["filtered"])
+    _settle(page)
+    page.select_option("#f-band", "high")
+    page.wait_for_url(re.compile(r"band=high"))
+    page.locator('.filter-badge[data-param="band"]').wait_for()
+    box = page.locator(".health-box")
+    # Drawn from customer-health once the analytics API is deployed; its error state before.
+    box.locator("table, .widget-state-error, .widget-state-empty").first.wait_for()

@@ -72,3 +72,19 @@ def test_bad_amount_is_a_400_naming_it(ledger, alice_client):
 
     assert response.status_code == 400
     assert "<code>min_amount</code>" in response.content.decode()
+
+
+def test_risk_band_lists_that_band_from_the_analytics_api_with_a_badge(ledger, alice_client):
+    html = alice_client.get("/ar/filtered/", {**AS_OF, "band": "high"}).content.decode()
+
+    query = f"company={ledger.company.pk}&amp;as_of=2026-06-30"
+    assert f'data-endpoint="/ar/api/customer-health/?{query}&amp;band=high' in html
+    assert "Risk band high" in html
+    assert '<option value="high" selected>' in html
+
+
+def test_unknown_risk_band_is_a_400_naming_it(ledger, alice_client):
+    response = alice_client.get("/ar/filtered/", {"band": "severe"})
+
+    assert response.status_code == 400
+    assert "<code>band</code>" in response.content.decode()
