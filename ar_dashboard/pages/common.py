@@ -141,6 +141,7 @@ def filter_badges(state: PageState, customer_name: str | None) -> list[dict]:
         "min_amount": lambda: f"Balance ≥ {money(filters.min_amount, filters.currency)}",
         "max_amount": lambda: f"Balance ≤ {money(filters.max_amount, filters.currency)}",
         "customer": lambda: f"Customer {customer_name}",
+        "name": lambda: f"Name starts with “{filters.name_prefix}”",
     }
     defaults = {
         "as_of": filters.as_of == filters.today,

@@ -38,34 +38,29 @@
     form.querySelectorAll(".auto-submit").forEach((el) =>
       el.addEventListener("change", () => form.requestSubmit()));
     const name = form.querySelector(".customer-name");
-    const id = form.querySelector(".customer-id");
     const list = form.querySelector("#customer-suggestions");
     name.addEventListener("input", () => {
-      const option = Array.from(list.options).find((o) => o.value === name.value);
-      if (option) {
-        id.value = option.dataset.id;
+      // Picking a suggestion applies it at once; typing asks the API for suggestions.
+      if (Array.from(list.options).some((o) => o.value === name.value)) {
         form.requestSubmit();
         return;
       }
-      id.value = name.value.trim() === "" ? "" : id.value;
       clearTimeout(suggestTimer);
       suggestTimer = setTimeout(async () => {
-        if (name.value.trim().length < 1) return;
+        const text = name.value.trim();
+        if (!text) return;
         try {
-          const data = await C.fetchJson(name.dataset.suggestUrl + "&q=" + encodeURIComponent(name.value.trim()));
+          const data = await C.fetchJson(name.dataset.suggestUrl + "&q=" + encodeURIComponent(text));
           list.innerHTML = "";
           data.results.forEach((c) => {
             const o = document.createElement("option");
             o.value = c.name;
-            o.dataset.id = c.id;
             list.appendChild(o);
           });
         } catch (e) { list.innerHTML = ""; }
       }, 200);
     });
-    name.addEventListener("change", () => {
-      if (name.value.trim() === "" && id.value !== "") { id.value = ""; form.requestSubmit(); }
-    });
+    name.addEventListener("change", () => form.requestSubmit());
   }
 
   async function refreshPipeline() {
