@@ -35,14 +35,15 @@
   function wireForm(root) {
     const form = root.querySelector("#filter-form");
     if (!form) return;
-    form.querySelectorAll(".auto-submit").forEach((el) =>
-      el.addEventListener("change", () => form.requestSubmit()));
+    // Only while the form is on the page: a swap blurs the old field, firing its "change".
+    const submit = () => { if (form.isConnected) form.requestSubmit(); };
+    form.querySelectorAll(".auto-submit").forEach((el) => el.addEventListener("change", submit));
     const name = form.querySelector(".customer-name");
     const list = form.querySelector("#customer-suggestions");
     name.addEventListener("input", () => {
       // Picking a suggestion applies it at once; typing asks the API for suggestions.
       if (Array.from(list.options).some((o) => o.value === name.value)) {
-        form.requestSubmit();
+        submit();
         return;
       }
       clearTimeout(suggestTimer);
@@ -60,7 +61,6 @@
         } catch (e) { list.innerHTML = ""; }
       }, 200);
     });
-    name.addEventListener("change", () => form.requestSubmit());
   }
 
   async function refreshPipeline() {
