@@ -110,3 +110,20 @@ def test_home_shows_a_fresh_sync_quietly(ledger, alice_client):
 
     assert "Last sync: <strong>success</strong>" in html
     assert "stale" not in html and "alert-danger" not in html
+
+
+@pytest.mark.django_db
+def test_currencies_in_use_lists_each_ar_currency_once_home_first():
+    """EUR home; documents in USD (two), JPY and EUR: EUR first, then JPY and USD, each once;
+    another company's CHF is not listed; a company with no documents lists its home only."""
+    from ar_dashboard import selectors
+    from ar_dashboard.tests.factories import InvoiceFactory
+
+    company = CompanyFactory(home_currency="EUR")
+    other = CompanyFactory(home_currency="USD")
+    for currency in ("USD", "USD", "JPY", "EUR"):
+        InvoiceFactory(company=company, currency=currency)
+    InvoiceFactory(company=other, currency="CHF")  # another company's: not listed
+
+    assert selectors.currencies_in_use(company=company) == ["EUR", "JPY", "USD"]
+    assert selectors.currencies_in_use(company=CompanyFactory(home_currency="GBP")) == ["GBP"]
