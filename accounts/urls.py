@@ -10,7 +10,8 @@ urlpatterns = [
     path("connect/failure/", connect.connect_failure, name="connect_failure"),
     path("syncs/new/", syncs.sync_now, name="sync_now"),
     path("syncs/<int:sync_log_id>/", syncs.sync_page, name="sync_page"),
-    path("api/syncs/<int:sync_log_id>/", syncs.SyncProgressView.as_view(), name="api_sync"),
+    # <str:>: any id answers in JSON (a 404 for one that names no sync), never an HTML page.
+    path("api/syncs/<str:sync_log_id>/", syncs.SyncProgressView.as_view(), name="api_sync"),
     path("api/aging-preview/", company.AgingPreviewView.as_view(), name="api_aging_preview"),
     path("settings/", company.settings_page, name="settings"),
     path("settings/disconnect/", company.disconnect, name="disconnect"),

@@ -293,6 +293,11 @@ DAGSTER_STATUS_TIMEOUT_SECONDS = env.float("DAGSTER_STATUS_TIMEOUT_SECONDS", def
 if not 0 < DAGSTER_STATUS_TIMEOUT_SECONDS <= 30:
     raise ImproperlyConfigured("DAGSTER_STATUS_TIMEOUT_SECONDS must be above 0 and at most 30")
 PIPELINE_TIMEZONE = env.str("PIPELINE_TIMEZONE", default=TIME_ZONE)
+# The home page warns when no sync has succeeded for this many hours (the schedules run every
+# 4 hours and daily, so a day and a bit means at least one missed run).
+AR_SYNC_STALE_HOURS = _int("AR_SYNC_STALE_HOURS", 26)
+if AR_SYNC_STALE_HOURS < 1:
+    raise ImproperlyConfigured("AR_SYNC_STALE_HOURS must be at least 1")
 # One sync per company: a running sync refreshes its SyncLog's heartbeat every
 # SYNC_HEARTBEAT_SECONDS; one silent for longer than SYNC_LEASE_SECONDS died and is reaped.
 SYNC_LEASE_SECONDS = _int("SYNC_LEASE_SECONDS", 300)

@@ -29,6 +29,7 @@ from accounts.services.company_data import (
 from accounts.services.company_settings import company_settings_update, remit_to_of
 from accounts.views.common import BadParam, bad_request, company_from_request
 from ar_dashboard import aging
+from ar_dashboard.api.views import responses
 from ar_dashboard.models import Company, Membership
 
 ADMIN = Membership.Role.ADMIN
@@ -118,7 +119,7 @@ class AgingPreviewView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("widths", str, description="Period widths, e.g. 30,30,30")],
-        responses=AgingPreviewSerializer,
+        responses=responses(AgingPreviewSerializer),
     )
     def get(self, request):
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -15,6 +16,8 @@ from accounts.selectors import sync_log_for_user_or_404, sync_progress
 from accounts.serializers import SyncProgressSerializer
 from accounts.services.sync_requests import SyncUnavailable, sync_now_request
 from accounts.views.common import BadParam, bad_request, company_from_request
+from ar_dashboard.api.views import responses
+from ar_dashboard.filters import read_positive_int
 from ar_dashboard.models import Membership
 
 
@@ -48,7 +51,11 @@ def sync_page(request, sync_log_id: int):
 class SyncProgressView(APIView):
     """GET /ar/api/syncs/<id>/: a sync's step, counts, rejected records and elapsed seconds."""
 
-    @extend_schema(responses=SyncProgressSerializer)
-    def get(self, request, sync_log_id: int):
-        log = sync_log_for_user_or_404(request.user, sync_log_id)
+    @extend_schema(responses=responses(SyncProgressSerializer))
+    def get(self, request, sync_log_id: str):
+        try:
+            pk = read_positive_int(sync_log_id)
+        except ValueError:
+            raise Http404("No such sync") from None
+        log = sync_log_for_user_or_404(request.user, pk)
         return Response(sync_progress(log=log, now=timezone.now()))

@@ -33,14 +33,17 @@ SCHEMA_URL = "/ar/api/schema/"
 EXAMPLES = 40  # fuzzing examples per operation, besides the coverage cases
 OPERATIONS = [
     "GET /ar/api/aging-distribution/",
+    "GET /ar/api/aging-preview/",
     "GET /ar/api/cash-forecast/",
     "GET /ar/api/customer-breakdown/",
     "GET /ar/api/customer-health/",
+    "GET /ar/api/customer-suggestions/",
     "GET /ar/api/dagster-status/",
     "GET /ar/api/invoice-details/{customer_id}/",
     "GET /ar/api/kpis/",
     "GET /ar/api/payment-velocity/",
     "GET /ar/api/summary-stats/",
+    "GET /ar/api/syncs/{sync_log_id}/",
     "GET /ar/api/trends/",
 ]
 SETTINGS = settings(
