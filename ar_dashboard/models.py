@@ -179,6 +179,9 @@ class Invoice(models.Model):
     balance = models.DecimalField(**MONEY)
     source_updated_at = models.DateTimeField(null=True, blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    # The date of the latest effective allocation (kept by services/allocations.py). A document
+    # whose balance is 0 today was open on `as_of` only if money moved on it after `as_of`.
+    last_allocated_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["due_on", "id"]
@@ -199,6 +202,12 @@ class Invoice(models.Model):
                 fields=["company", "currency", "due_on"],
                 condition=~models.Q(balance=0),
                 name="invoice_open_due",
+            ),
+            # Open on a past as_of although settled now: money moved on it after as_of.
+            models.Index(
+                fields=["company", "currency", "last_allocated_on"],
+                condition=models.Q(balance=0),
+                name="invoice_settled_last_alloc",
             ),
         ]
 
@@ -324,7 +333,7 @@ class BucketAmounts(models.Model):
 
 
 class ARSummary(BucketAmounts):
-    """Cache of one customer's aging in one currency for the single `as_of` it was built for."""
+    """One customer's aging in one currency as of one stored date (today or a month-end)."""
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="summaries")
     customer = models.ForeignKey(
@@ -332,9 +341,8 @@ class ARSummary(BucketAmounts):
     )
     as_of = models.DateField()
     basis = models.CharField(max_length=10, choices=aging.Basis.choices())
-    # Valid only for this ledger version and aging scheme (selectors check both before reading).
-    ledger_version = models.PositiveBigIntegerField(default=0)
-    edges = models.CharField(max_length=100, blank=True, help_text="The scheme, e.g. 30,60,90,120.")
+    # Served only while the company's ARSnapshot for this as_of, basis and currency is stamped
+    # with the current ledger version and aging scheme (summary_reads checks it).
     oldest_days_past_due = models.IntegerField(null=True, blank=True)
     oldest_reference = models.DateField(null=True, blank=True)
     # What summary-stats and aging-distribution need beyond the bucket amounts, per customer.
@@ -359,6 +367,7 @@ class ARSummary(BucketAmounts):
         verbose_name_plural = "AR summaries"
         indexes = [
             models.Index(fields=["company", "as_of", "currency"], name="arsummary_company_asof"),
+            models.Index(fields=["company", "as_of", "customer"], name="arsummary_company_cust"),
             models.Index(
                 fields=["company", "as_of", "basis", "currency", "-total"],
                 name="arsummary_by_total",
@@ -370,12 +379,25 @@ class ARSummary(BucketAmounts):
 
 
 class ARSnapshot(BucketAmounts):
-    """A company's aging in one currency at the end of one day, for trends."""
+    """A company's aging in one currency at the end of one day, for trends.
+
+    One per day the pipeline runs and per past month-end. Stamped with the ledger version and
+    aging scheme it was computed from; `customer_rows` says the per-customer ARSummary rows of
+    that day are stored too (and, while the stamps hold, are what the read path serves).
+    """
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="snapshots")
     as_of = models.DateField()
     basis = models.CharField(max_length=10, choices=aging.Basis.choices())
     customers_with_balance = models.PositiveIntegerField(default=0)
+    reconstructed = models.BooleanField(
+        default=False,
+        help_text="Computed after the day from the ledger's dated history (a first sync's past "
+        "month-ends, or a re-sync that changed history), not recorded on the day.",
+    )
+    ledger_version = models.PositiveBigIntegerField(default=0)
+    edges = models.CharField(max_length=100, blank=True, help_text="The scheme, e.g. 30,60,90,120.")
+    customer_rows = models.BooleanField(default=False)
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -389,6 +411,35 @@ class ARSnapshot(BucketAmounts):
 
     def __str__(self) -> str:
         return f"{self.company} {self.currency} {self.as_of}"
+
+
+class StagedBalance(models.Model):
+    """Scratch rows of one summary refresh: an open document's balance on one `as_of`.
+
+    Computing a document's past balance costs a lookup of its later allocations; grouping by
+    customer straight from the documents repeats that lookup in every aggregate (about twenty).
+    The refresh stages each balance once (INSERT … SELECT, inside its transaction) and groups
+    these plain rows instead; it deletes them before committing.
+    """
+
+    refresh = models.UUIDField()
+    as_of = models.DateField()
+    document_id = models.BigIntegerField()
+    customer = models.ForeignKey(
+        Customer, on_delete=models.DO_NOTHING, null=True, db_constraint=False, related_name="+"
+    )
+    currency = models.CharField(max_length=3)
+    due_on = models.DateField()
+    posted_on = models.DateField()
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["refresh", "as_of", "currency"], name="stagedbalance_refresh"),
+        ]
+
+    def __str__(self) -> str:
+        return f"document {self.document_id} {self.amount} {self.currency} on {self.as_of}"
 
 
 class SyncLog(models.Model):
@@ -463,6 +514,29 @@ class SourceRecord(models.Model):
             models.UniqueConstraint(
                 fields=["company", "object_type", "external_id"], name="sourcerecord_unique"
             )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} {self.external_id}"
+
+
+class StagedRecord(models.Model):
+    """A record one sync's extract wrote as it paged, read back in batches by the load.
+
+    The extract and the load are separate steps: the pages go to this table instead of the
+    pipeline's memory, so a sync of a million documents holds one batch at a time. Rows belong
+    to their sync log and are deleted when it finishes, whatever the outcome.
+    """
+
+    sync_log = models.ForeignKey("SyncLog", on_delete=models.CASCADE, related_name="+")
+    object_type = models.CharField(max_length=20)  # contacts, invoices, creditmemos, payments
+    external_id = models.CharField(max_length=200)  # "" when the record has no usable id
+    raw = models.TextField()  # compact JSON as received
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["sync_log", "object_type", "id"], name="staged_scan"),
+            models.Index(fields=["sync_log", "object_type", "external_id"], name="staged_ids"),
         ]
 
     def __str__(self) -> str:
