@@ -112,12 +112,16 @@ class ARPoint:
 
 
 def _snapshot_rows(company: Company, filters: ARFilters, dates: Sequence[date]) -> dict:
-    names = {f.name for f in ARSnapshot._meta.get_fields()}
+    """The company's snapshots on `dates` that still describe the ledger: stamped with its
+    current version and aging scheme (as summary_reads checks them)."""
     rows = ARSnapshot.objects.filter(
-        company=company, currency=filters.currency, basis=filters.basis, as_of__in=dates
+        company=company,
+        currency=filters.currency,
+        basis=filters.basis,
+        as_of__in=dates,
+        ledger_version=company.ledger_version,
+        edges=company.aging_edges_key,
     )
-    if "edges" in names:  # stamped with the aging scheme it was bucketed by (lead's issue 15)
-        rows = rows.filter(edges=company.aging_edges_key)
     return {row.as_of: row for row in rows}
 
 
@@ -136,8 +140,7 @@ def ar_points(
         row = stored.get(day)
         if row is not None:
             buckets = tuple(getattr(row, f"bucket_{b.index}") for b in scheme.buckets)
-            flag = getattr(row, "reconstructed", None)
-            points[day] = ARPoint(day, row.total, buckets, "snapshot", flag)
+            points[day] = ARPoint(day, row.total, buckets, "snapshot", row.reconstructed)
             continue
         dist = selectors.aging_distribution(company=company, filters=replace(filters, as_of=day))
         buckets = tuple(b.amount for b in dist.buckets)

@@ -78,7 +78,8 @@ def test_three_months_by_hand(api, books):  # noqa: F811
 
 
 def test_a_stored_snapshot_answers_its_month_end(api, books, django_assert_num_queries):  # noqa: F811
-    """A snapshot row for 05-31 is read instead of the live aggregate (its figures, its flag).
+    """A snapshot row for 05-31, stamped with the ledger version and scheme, is read instead of
+    the live aggregate (its figures, its `reconstructed` flag).
 
     Queries: the user's company (1), snapshots (1), live AR at 03-31, 04-30 and 06-30 (each:
     the summary-rows probe + the aggregate = 2, so 6), sales (1), collections (1) = 10.
@@ -95,12 +96,20 @@ def test_a_stored_snapshot_answers_its_month_end(api, books, django_assert_num_q
         overdue=D("5000"),
         open_documents=3,
         customers_with_balance=2,
+        ledger_version=books.company.ledger_version,
+        edges=books.company.aging_edges_key,
+        reconstructed=True,
     )
     with django_assert_num_queries(10):
         response = api.get(URL, {"as_of": AS_OF, "months": "3"})
 
     may = response.json()["months"][1]
-    assert (may["source"], may["ar_total"], may["dso"]) == ("snapshot", "7500.00", "51.7")
+    assert (may["source"], may["reconstructed"], may["ar_total"], may["dso"]) == (
+        "snapshot",
+        True,
+        "7500.00",
+        "51.7",
+    )
 
 
 def test_months_is_validated(api, books):  # noqa: F811
@@ -108,3 +117,21 @@ def test_months_is_validated(api, books):  # noqa: F811
         response = api.get(URL, {"months": bad})
         assert response.status_code == 400
         assert "months" in response.json()
+
+
+def test_a_snapshot_of_an_older_ledger_version_is_not_read(api, books):  # noqa: F811
+    """Stamped with version 0 while the ledger is at 1: May is computed live (same 7500 here,
+    but the source says where it came from)."""
+    books.company.ledger_version = 1
+    books.company.save(update_fields=["ledger_version"])
+    ARSnapshot.objects.create(
+        company=books.company,
+        as_of=date(2026, 5, 31),
+        currency="USD",
+        basis="due",
+        total=D("1"),
+        ledger_version=0,
+        edges=books.company.aging_edges_key,
+    )
+    may = api.get(URL, {"as_of": AS_OF, "months": "3"}).json()["months"][1]
+    assert (may["source"], may["ar_total"]) == ("live", "7500.00")
