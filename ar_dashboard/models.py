@@ -6,10 +6,12 @@ plain SUM over open documents is the receivable.
 """
 
 from datetime import date
+from decimal import Decimal
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -61,6 +63,11 @@ class Company(models.Model):
     )
     aging_basis = models.CharField(
         max_length=10, choices=aging.Basis.choices(), default=aging.Basis.DUE
+    )
+    remit_to = models.TextField(
+        blank=True,
+        help_text="Where customers send payment, printed on statements: name, address, bank "
+        "details (one item per line).",
     )
     ledger_version = models.PositiveBigIntegerField(
         default=0,
@@ -411,6 +418,35 @@ class ARSnapshot(BucketAmounts):
         return f"{self.company} {self.currency} {self.as_of}"
 
 
+class StagedBalance(models.Model):
+    """Scratch rows of one summary refresh: an open document's balance on one `as_of`.
+
+    Computing a document's past balance costs a lookup of its later allocations; grouping by
+    customer straight from the documents repeats that lookup in every aggregate (about twenty).
+    The refresh stages each balance once (INSERT … SELECT, inside its transaction) and groups
+    these plain rows instead; it deletes them before committing.
+    """
+
+    refresh = models.UUIDField()
+    as_of = models.DateField()
+    document_id = models.BigIntegerField()
+    customer = models.ForeignKey(
+        Customer, on_delete=models.DO_NOTHING, null=True, db_constraint=False, related_name="+"
+    )
+    currency = models.CharField(max_length=3)
+    due_on = models.DateField()
+    posted_on = models.DateField()
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["refresh", "as_of", "currency"], name="stagedbalance_refresh"),
+        ]
+
+    def __str__(self) -> str:
+        return f"document {self.document_id} {self.amount} {self.currency} on {self.as_of}"
+
+
 class SyncLog(models.Model):
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -489,6 +525,29 @@ class SourceRecord(models.Model):
         return f"{self.object_type} {self.external_id}"
 
 
+class StagedRecord(models.Model):
+    """A record one sync's extract wrote as it paged, read back in batches by the load.
+
+    The extract and the load are separate steps: the pages go to this table instead of the
+    pipeline's memory, so a sync of a million documents holds one batch at a time. Rows belong
+    to their sync log and are deleted when it finishes, whatever the outcome.
+    """
+
+    sync_log = models.ForeignKey("SyncLog", on_delete=models.CASCADE, related_name="+")
+    object_type = models.CharField(max_length=20)  # contacts, invoices, creditmemos, payments
+    external_id = models.CharField(max_length=200)  # "" when the record has no usable id
+    raw = models.TextField()  # compact JSON as received
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["sync_log", "object_type", "id"], name="staged_scan"),
+            models.Index(fields=["sync_log", "object_type", "external_id"], name="staged_ids"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_type} {self.external_id}"
+
+
 class SyncCursor(models.Model):
     """The `updated_gte` watermark of one object type for one company's incremental sync."""
 
@@ -503,3 +562,52 @@ class SyncCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company} {self.object_type} ≥ {self.updated_gte:%Y-%m-%d %H:%M}"
+
+
+class ExchangeRate(models.Model):
+    """How many units of `home_currency` one unit of `currency` was worth from `rate_date`.
+
+    Consolidated views convert each currency's totals at the latest rate dated on or before
+    their `as_of`; with no such rate they refuse (a 400 naming the currency), never assume 1.
+    """
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Entered by hand"
+        SYNC = "sync", "Received on a synced document"
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="exchange_rates")
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    home_currency = models.CharField(
+        max_length=3,
+        blank=True,
+        validators=[validate_currency],
+        help_text="The currency the rate converts into; blank = the company's home currency.",
+    )
+    rate_date = models.DateField()
+    rate = models.DecimalField(
+        max_digits=20,
+        decimal_places=10,
+        validators=[MinValueValidator(Decimal("0.0000000001"))],
+        help_text="Units of the home currency per one unit of the currency.",
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["currency", "-rate_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "currency", "home_currency", "rate_date"],
+                name="exchangerate_company_day",
+            ),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="exchangerate_positive"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["company", "home_currency", "currency", "-rate_date"],
+                name="exchangerate_lookup",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.currency} = {self.rate} {self.home_currency} from {self.rate_date}"

@@ -13,10 +13,9 @@ from ar_dashboard.models import Allocation, ARSnapshot, ARSummary, Company, Invo
 from ar_dashboard.selectors import ARFilters
 from ar_dashboard.services.allocations import documents_last_allocated_refresh
 from ar_dashboard.services.ledger_load import ExtractBatch, ledger_load, ledger_parse
+from ar_dashboard.services.load_delta import LoadDelta
 from ar_dashboard.services.summaries import (
-    EVERYTHING,
     STORED_MONTH_ENDS,
-    LoadDelta,
     ar_snapshot_record,
     month_ends,
     summaries_refresh,
@@ -146,7 +145,7 @@ def test_a_delta_rewrites_what_a_full_rebuild_would_and_nothing_before_it(compan
     assert daily_after.total == daily_before - invoice.balance
     assert daily_after.reconstructed
 
-    summaries_refresh(company=company, today=TODAY, delta=EVERYTHING)
+    summaries_refresh(company=company, today=TODAY, delta=LoadDelta.everything())
     assert stored_state(company)[0] == partial[0]
     assert [s[:-1] for s in stored_state(company)[1]] == [s[:-1] for s in partial[1]]
 
