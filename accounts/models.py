@@ -13,16 +13,14 @@ from ar_dashboard.models import Company, Membership
 
 
 class CompanyProfile(models.Model):
-    """What a company sets up about itself that the ledger does not carry."""
+    """What a company sets up about itself that the ledger does not carry (the remit-to
+    address is `Company.remit_to`, which the exports read)."""
 
     company = models.OneToOneField(Company, on_delete=models.CASCADE, related_name="profile")
     fiscal_year_start_month = models.PositiveSmallIntegerField(
         default=1,
         validators=[MinValueValidator(1), MaxValueValidator(12)],
         help_text="Month the fiscal year starts (1 = January).",
-    )
-    remit_to = models.TextField(
-        max_length=1000, blank=True, help_text="Remit-to address printed on PDFs."
     )
     logo = models.ImageField(upload_to="logos/", blank=True, help_text="Logo printed on PDFs.")
     sync_schedule_enabled = models.BooleanField(

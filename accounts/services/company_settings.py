@@ -8,20 +8,8 @@ from accounts.models import CompanyProfile
 from accounts.services.audit import audit_record
 from ar_dashboard.models import Company
 
-# The exports branch (issue 17) keeps the remit-to address on Company (`Company.remit_to`, read
-# by its PDFs); until that field exists the address lives on the profile. Either way one place.
-REMIT_TO_ON_COMPANY = any(f.name == "remit_to" for f in Company._meta.get_fields())
-COMPANY_FIELDS = ("name", "home_currency", "timezone", "aging_edges", "aging_basis") + (
-    ("remit_to",) if REMIT_TO_ON_COMPANY else ()
-)
-PROFILE_FIELDS = ("fiscal_year_start_month", "sync_schedule_enabled") + (
-    () if REMIT_TO_ON_COMPANY else ("remit_to",)
-)
-
-
-def remit_to_of(company: Company, profile: CompanyProfile) -> str:
-    """The company's remit-to address, wherever it is kept."""
-    return company.remit_to if REMIT_TO_ON_COMPANY else profile.remit_to
+COMPANY_FIELDS = ("name", "home_currency", "timezone", "aging_edges", "aging_basis", "remit_to")
+PROFILE_FIELDS = ("fiscal_year_start_month", "sync_schedule_enabled")
 
 
 def company_settings_update(*, company: Company, user, values: dict) -> list[str]:

@@ -9,7 +9,6 @@ from dagster import build_schedule_context
 from PIL import Image
 
 from accounts.models import AuditEntry, CompanyProfile
-from accounts.services.company_settings import remit_to_of
 from ar_dashboard.models import Company
 from etl.definitions import defs
 from etl.resources import DjangoResource
@@ -119,7 +118,7 @@ def test_sync_schedule_off_and_remit_to(client, alice, company_a):
     profile = CompanyProfile.objects.get(company=company_a)
     company_a.refresh_from_db()
     assert profile.sync_schedule_enabled is False
-    assert remit_to_of(company_a, profile) == "Acme\n1 Main St"
+    assert company_a.remit_to == "Acme\n1 Main St"
     assert AuditEntry.objects.get(field="sync_schedule_enabled").new == "off"
 
 

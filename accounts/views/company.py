@@ -26,7 +26,7 @@ from accounts.services.company_data import (
     company_data_delete,
     company_disconnect,
 )
-from accounts.services.company_settings import company_settings_update, remit_to_of
+from accounts.services.company_settings import company_settings_update
 from accounts.views.common import BadParam, bad_request, company_from_request
 from ar_dashboard import aging
 from ar_dashboard.api.views import responses
@@ -44,7 +44,7 @@ def _initial(company: Company) -> dict:
         "fiscal_year_start_month": profile.fiscal_year_start_month,
         "aging_widths": ", ".join(str(w) for w in widths_from_edges(company.aging_edges)),
         "aging_basis": company.aging_basis,
-        "remit_to": remit_to_of(company, profile),
+        "remit_to": company.remit_to,
         "sync_schedule_enabled": profile.sync_schedule_enabled,
     }
 
