@@ -209,7 +209,7 @@ def ledger_validated(
 ) -> Output:
     """The validation report of the staged records (a ParsedBatch without records): counts,
     bad ones rejected with a reason, suspicious ones warned."""
-    from ar_dashboard.services.ledger_load import ledger_validate_staged
+    from ar_dashboard.services.ledger_staged import ledger_validate_staged
 
     with recorded_step(sync_plan, "validating"):
         parsed, documents = ledger_validate_staged(sync_log_id=sync_plan["sync_log_id"])

@@ -31,8 +31,8 @@ from ar_dashboard.services.ledger_load import (
     ExtractBatch,
     ParsedBatch,
     ledger_load,
-    ledger_load_staged,
 )
+from ar_dashboard.services.ledger_staged import ledger_load_staged
 from ar_dashboard.services.load_delta import LoadDelta
 from ar_dashboard.services.summaries import (
     ar_snapshot_record,
