@@ -218,7 +218,11 @@ def sync_result(
     }
     if not error and log is not None:
         company.refresh_from_db()
-        result["total_ar"] = {c: str(total) for c, total in _ar_totals(company).items()}
+        from ar_dashboard.money import quantize_money
+
+        totals = _ar_totals(company).items()
+        # In the currency's minor units, as shown (SQLite gives Decimal("1190"), PG "1190.0000").
+        result["total_ar"] = {c: str(quantize_money(total, c)) for c, total in totals}
         result["as_of"] = company.local_today().isoformat()
     return result
 
