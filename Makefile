@@ -8,8 +8,8 @@ PORT ?= 8000
 # Local commands (run, test, demo) default to development mode; production sets DEBUG=false.
 export DEBUG ?= true
 
-.PHONY: run test install browser migrate demo lint format lock dagster sandbox clean
-.PHONY: bench bench-smoke
+.PHONY: run test install browser pdf-libs migrate demo lint format lock dagster sandbox clean
+.PHONY: bench bench-smoke bench-exports
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,20 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py bootstrap_demo
 
-run: demo
+## The web server, the sync worker (runs "Sync now" and first syncs) and, unless a real
+## Unified.to key is configured (environment or .env), the local Unified.to sandbox to connect
+## to. Ctrl-C stops all three.
+SANDBOX_PORT ?= 8765
+run: demo pdf-libs
+	@pids=""; \
+	if [ -z "$$UNIFIED_API_KEY" ] && ! grep -qs '^UNIFIED_API_KEY=..*' .env; then \
+	  export UNIFIED_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT) UNIFIED_API_KEY=sandbox-key; \
+	  export UNIFIED_WORKSPACE_ID=$${UNIFIED_WORKSPACE_ID:-sandbox}; \
+	  echo "Unified.to sandbox on port $(SANDBOX_PORT) (no UNIFIED_API_KEY configured)"; \
+	  $(BIN)/python -m connectors.unified.sandbox --port $(SANDBOX_PORT) & pids="$$!"; \
+	fi; \
+	$(BIN)/python manage.py run_sync_worker & pids="$$pids $$!"; \
+	trap 'kill $$pids 2>/dev/null; wait $$pids 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Browser tests drive Debian's Chromium; install it when missing and we may (root + apt).
@@ -40,7 +53,16 @@ browser:
 	      || echo "could not install chromium: browser tests will be skipped"; \
 	  else echo "chromium not found: browser tests will be skipped"; fi; }
 
-test: install browser
+## WeasyPrint (PDF exports) needs Pango; install Debian's when missing and we may (root + apt).
+pdf-libs:
+	@ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Pango for WeasyPrint"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation >/dev/null; } \
+	      || echo "could not install Pango: PDF exports will fail"; \
+	  else echo "Pango not found: PDF exports need libpango-1.0-0 and libpangoft2-1.0-0"; fi; }
+
+test: install browser pdf-libs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -75,6 +97,13 @@ bench-smoke: install
 	@mkdir -p var/bench
 	DEBUG=false DATABASE_URL=$(BENCH_SMOKE_DATABASE_URL) $(BIN)/python -m bench --sizes 2000 \
 	  --requests 10 --naive-sizes 2000 --naive-runs 1 --results var/bench/RESULTS-smoke.md
+
+## Issue 17's export timings (bench/exports.py); DATABASE_URL as for `make bench` (emptied).
+EXPORTS_DOCUMENTS ?= 100000
+EXPORTS_CUSTOMERS ?= 5000
+bench-exports: install
+	@test -n "$$DATABASE_URL" || { echo "make bench-exports needs DATABASE_URL: a PostgreSQL database of its own"; exit 2; }
+	DEBUG=false $(BIN)/python -m bench.exports --documents $(EXPORTS_DOCUMENTS) --customers $(EXPORTS_CUSTOMERS)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3 .pytest_cache

@@ -6,10 +6,12 @@ plain SUM over open documents is the receivable.
 """
 
 from datetime import date
+from decimal import Decimal
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -61,6 +63,11 @@ class Company(models.Model):
     )
     aging_basis = models.CharField(
         max_length=10, choices=aging.Basis.choices(), default=aging.Basis.DUE
+    )
+    remit_to = models.TextField(
+        blank=True,
+        help_text="Where customers send payment, printed on statements: name, address, bank "
+        "details (one item per line).",
     )
     ledger_version = models.PositiveBigIntegerField(
         default=0,
@@ -177,6 +184,9 @@ class Invoice(models.Model):
     balance = models.DecimalField(**MONEY)
     source_updated_at = models.DateTimeField(null=True, blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    # The date of the latest effective allocation (kept by services/allocations.py). A document
+    # whose balance is 0 today was open on `as_of` only if money moved on it after `as_of`.
+    last_allocated_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["due_on", "id"]
@@ -197,6 +207,12 @@ class Invoice(models.Model):
                 fields=["company", "currency", "due_on"],
                 condition=~models.Q(balance=0),
                 name="invoice_open_due",
+            ),
+            # Open on a past as_of although settled now: money moved on it after as_of.
+            models.Index(
+                fields=["company", "currency", "last_allocated_on"],
+                condition=models.Q(balance=0),
+                name="invoice_settled_last_alloc",
             ),
         ]
 
@@ -322,7 +338,7 @@ class BucketAmounts(models.Model):
 
 
 class ARSummary(BucketAmounts):
-    """Cache of one customer's aging in one currency for the single `as_of` it was built for."""
+    """One customer's aging in one currency as of one stored date (today or a month-end)."""
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="summaries")
     customer = models.ForeignKey(
@@ -330,9 +346,8 @@ class ARSummary(BucketAmounts):
     )
     as_of = models.DateField()
     basis = models.CharField(max_length=10, choices=aging.Basis.choices())
-    # Valid only for this ledger version and aging scheme (selectors check both before reading).
-    ledger_version = models.PositiveBigIntegerField(default=0)
-    edges = models.CharField(max_length=100, blank=True, help_text="The scheme, e.g. 30,60,90,120.")
+    # Served only while the company's ARSnapshot for this as_of, basis and currency is stamped
+    # with the current ledger version and aging scheme (summary_reads checks it).
     oldest_days_past_due = models.IntegerField(null=True, blank=True)
     oldest_reference = models.DateField(null=True, blank=True)
     # What summary-stats and aging-distribution need beyond the bucket amounts, per customer.
@@ -357,6 +372,7 @@ class ARSummary(BucketAmounts):
         verbose_name_plural = "AR summaries"
         indexes = [
             models.Index(fields=["company", "as_of", "currency"], name="arsummary_company_asof"),
+            models.Index(fields=["company", "as_of", "customer"], name="arsummary_company_cust"),
             models.Index(
                 fields=["company", "as_of", "basis", "currency", "-total"],
                 name="arsummary_by_total",
@@ -368,12 +384,25 @@ class ARSummary(BucketAmounts):
 
 
 class ARSnapshot(BucketAmounts):
-    """A company's aging in one currency at the end of one day, for trends."""
+    """A company's aging in one currency at the end of one day, for trends.
+
+    One per day the pipeline runs and per past month-end. Stamped with the ledger version and
+    aging scheme it was computed from; `customer_rows` says the per-customer ARSummary rows of
+    that day are stored too (and, while the stamps hold, are what the read path serves).
+    """
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="snapshots")
     as_of = models.DateField()
     basis = models.CharField(max_length=10, choices=aging.Basis.choices())
     customers_with_balance = models.PositiveIntegerField(default=0)
+    reconstructed = models.BooleanField(
+        default=False,
+        help_text="Computed after the day from the ledger's dated history (a first sync's past "
+        "month-ends, or a re-sync that changed history), not recorded on the day.",
+    )
+    ledger_version = models.PositiveBigIntegerField(default=0)
+    edges = models.CharField(max_length=100, blank=True, help_text="The scheme, e.g. 30,60,90,120.")
+    customer_rows = models.BooleanField(default=False)
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -387,6 +416,35 @@ class ARSnapshot(BucketAmounts):
 
     def __str__(self) -> str:
         return f"{self.company} {self.currency} {self.as_of}"
+
+
+class StagedBalance(models.Model):
+    """Scratch rows of one summary refresh: an open document's balance on one `as_of`.
+
+    Computing a document's past balance costs a lookup of its later allocations; grouping by
+    customer straight from the documents repeats that lookup in every aggregate (about twenty).
+    The refresh stages each balance once (INSERT … SELECT, inside its transaction) and groups
+    these plain rows instead; it deletes them before committing.
+    """
+
+    refresh = models.UUIDField()
+    as_of = models.DateField()
+    document_id = models.BigIntegerField()
+    customer = models.ForeignKey(
+        Customer, on_delete=models.DO_NOTHING, null=True, db_constraint=False, related_name="+"
+    )
+    currency = models.CharField(max_length=3)
+    due_on = models.DateField()
+    posted_on = models.DateField()
+    amount = models.DecimalField(**MONEY)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["refresh", "as_of", "currency"], name="stagedbalance_refresh"),
+        ]
+
+    def __str__(self) -> str:
+        return f"document {self.document_id} {self.amount} {self.currency} on {self.as_of}"
 
 
 class SyncLog(models.Model):
@@ -504,3 +562,52 @@ class SyncCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company} {self.object_type} ≥ {self.updated_gte:%Y-%m-%d %H:%M}"
+
+
+class ExchangeRate(models.Model):
+    """How many units of `home_currency` one unit of `currency` was worth from `rate_date`.
+
+    Consolidated views convert each currency's totals at the latest rate dated on or before
+    their `as_of`; with no such rate they refuse (a 400 naming the currency), never assume 1.
+    """
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Entered by hand"
+        SYNC = "sync", "Received on a synced document"
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="exchange_rates")
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    home_currency = models.CharField(
+        max_length=3,
+        blank=True,
+        validators=[validate_currency],
+        help_text="The currency the rate converts into; blank = the company's home currency.",
+    )
+    rate_date = models.DateField()
+    rate = models.DecimalField(
+        max_digits=20,
+        decimal_places=10,
+        validators=[MinValueValidator(Decimal("0.0000000001"))],
+        help_text="Units of the home currency per one unit of the currency.",
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["currency", "-rate_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "currency", "home_currency", "rate_date"],
+                name="exchangerate_company_day",
+            ),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="exchangerate_positive"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["company", "home_currency", "currency", "-rate_date"],
+                name="exchangerate_lookup",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.currency} = {self.rate} {self.home_currency} from {self.rate_date}"

@@ -6,8 +6,9 @@ from django.shortcuts import render
 from rest_framework.exceptions import ValidationError
 
 from ar_dashboard import selectors
-from ar_dashboard.access import companies_for_user
+from ar_dashboard.access import companies_for_user, membership_for_user_or_404, role_at_least
 from ar_dashboard.filters import parse_filters
+from ar_dashboard.models import Membership
 from config.routers import read_primary_if_replica_behind
 
 HOME_CUSTOMERS = 15
@@ -41,7 +42,9 @@ def home(request):
         ],
         "currencies": selectors.currencies_in_use(company=company),
         "buckets": company.aging_scheme.buckets,
+        "role": membership_for_user_or_404(request.user, company).role,
     }
+    context["can_sync"] = role_at_least(context["role"], Membership.Role.COLLECTOR)
     return render(request, "ar_dashboard/home.html", context)
 
 

@@ -12,4 +12,5 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("health/", health, name="health"),
     path("ar/", include("ar_dashboard.urls")),
+    path("ar/", include("accounts.urls")),
 ]

@@ -24,7 +24,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
+from django.db.models import DecimalField, F, Max, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from ar_dashboard import aging
@@ -247,14 +247,15 @@ def allocations_rebuild(
     dead_documents: Iterable[str] = (),
     dead_payments: Iterable[str] = (),
     changes: DeltaTracker | None = None,
-    analyze_fresh_rows: bool = True,
+    batched: bool = False,
 ) -> None:
     """Replace the statements of the batch's records, drop what dead objects sourced or received,
     re-rank the pairs touched, then refresh implied rows and unapplied-payment balances.
 
     Every row added, restated, re-ranked or removed is noted in `changes` (its document, date).
-    A load calling this batch after batch passes `analyze_fresh_rows=False` and refreshes the
-    statistics itself (as the table doubles), rather than once per batch.
+    A load calling this batch after batch passes `batched=True`: it refreshes the statistics
+    itself (as the table doubles) rather than once per batch, and no batch runs a
+    company-wide update (each would rewrite the whole company: quadratic in the ledger).
     """
     changes = changes if changes is not None else DeltaTracker(everything=True)
     dead_documents, dead_payments = set(dead_documents), set(dead_payments)
@@ -291,7 +292,7 @@ def allocations_rebuild(
         company, stated_by - spared, dead_refs, dead_targets, {_key(r) for r in rows}, changes
     )
     _save(rows, changes)
-    if analyze_fresh_rows and len(rows) >= ANALYZE_THRESHOLD:
+    if not batched and len(rows) >= ANALYZE_THRESHOLD:
         analyze(Allocation)  # fresh rows without statistics: the lookups below would scan
     touched.refs |= {row.ref for row in rows}
     touched.documents |= {row.document_id for row in rows}
@@ -306,6 +307,9 @@ def allocations_rebuild(
     touched.documents |= {row["id"] for row in stored.docs.values()}
     _refresh_implied(company, touched.documents, local_date, warnings, changes)
     _refresh_payment_documents(touched.documents)
+    documents_last_allocated_refresh(
+        company=company, document_ids=touched.documents, company_wide=not batched
+    )
 
 
 @dataclass
@@ -573,3 +577,29 @@ def _refresh_payment_documents(document_ids: set[int]) -> None:
         Invoice.objects.filter(id__in=chunk, doc_type=Invoice.DocType.PAYMENT).update(
             balance=F("total") - spent, paid=spent
         )
+
+
+# Past this many touched documents one company-wide UPDATE beats thousands of batched ones.
+COMPANY_WIDE_REFRESH = 5_000
+
+
+def documents_last_allocated_refresh(
+    *, company: Company, document_ids: set[int], company_wide: bool = True
+) -> None:
+    """Keep `Invoice.last_allocated_on` = the date of the document's latest effective allocation.
+
+    The as-of read path finds the documents settled today but open on a past date through it
+    (selectors.open_documents), instead of scanning every allocation after that date.
+    """
+    latest = (
+        Allocation.objects.filter(document=OuterRef("pk"), effective=True)
+        .order_by()
+        .values("document")
+        .annotate(latest=Max("allocated_on"))
+        .values("latest")
+    )
+    if company_wide and len(document_ids) > COMPANY_WIDE_REFRESH:
+        Invoice.objects.filter(company=company).update(last_allocated_on=Subquery(latest))
+        return
+    for chunk in _chunks(document_ids):
+        Invoice.objects.filter(id__in=chunk).update(last_allocated_on=Subquery(latest))

@@ -327,7 +327,7 @@ def load_allocations(
         dead_documents=deleted.documents,
         dead_payments=deleted.payments,
         changes=ctx.changes,
-        analyze_fresh_rows=not in_batches,
+        batched=in_batches,
     )
 
 

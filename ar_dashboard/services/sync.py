@@ -24,8 +24,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ar_dashboard.models import ARSummary, Company, Invoice, StagedRecord, SyncCursor, SyncLog
-from ar_dashboard.services import staging
+from ar_dashboard.models import ARSnapshot, ARSummary, Company, StagedRecord, SyncCursor, SyncLog
+from ar_dashboard.services import staging, summaries
 from ar_dashboard.services.ledger_load import (
     EDIT_MARGIN,
     ExtractBatch,
@@ -34,11 +34,6 @@ from ar_dashboard.services.ledger_load import (
 )
 from ar_dashboard.services.ledger_staged import ledger_load_staged
 from ar_dashboard.services.load_delta import LoadDelta
-from ar_dashboard.services.summaries import (
-    ar_snapshot_record,
-    ar_snapshots_backfill,
-    ar_summary_rebuild,
-)
 from connectors.unified.client import UnifiedClient
 from connectors.unified.records import SYNC_OBJECTS, RecordError, parse_timestamp
 
@@ -231,6 +226,27 @@ def sync_log_progress(log: SyncLog, message: str) -> None:
     log.progress, log.heartbeat_at = message[:200], now
 
 
+def sync_log_record_counts(
+    log: SyncLog, counts: dict[str, dict[str, int]], rejected: list | None = None
+) -> None:
+    """Merge counts so far (fetched per object, then validated, then loaded) into a running
+    log, for the progress page; rejected records too once validation has listed them.
+
+    The steps of a run execute one after the other in one process, so read-modify-write of
+    the JSON is safe; `sync_log_finish` writes the final counts over these.
+    """
+    merged = {obj: dict(numbers) for obj, numbers in log.counts.items()}
+    for obj, numbers in counts.items():
+        if isinstance(numbers, dict):
+            merged.setdefault(obj, {}).update(numbers)
+    fields = {"counts": merged, "heartbeat_at": timezone.now()}
+    if rejected is not None:
+        fields["rejected"] = rejected[:MAX_LOGGED_ITEMS]
+    SyncLog.objects.filter(pk=log.pk, status=SyncLog.Status.RUNNING).update(**fields)
+    for name, value in fields.items():
+        setattr(log, name, value)
+
+
 def sync_log_finish(log: SyncLog, parsed: ParsedBatch | None = None, error: str = "") -> SyncLog:
     if parsed is not None:
         log.counts = parsed.counts
@@ -359,8 +375,8 @@ def ledger_commit(
     sync_log_id: int | None = None,
     today: date | None = None,
 ) -> ParsedBatch:
-    """Load the batch, advance the watermarks and (given `today`) rebuild the per-customer
-    summaries in one transaction, so the summaries are never out of step with the ledger.
+    """Load the batch, advance the watermarks and (given `today`) bring the stored summaries
+    to the new ledger version in one transaction, so they are never out of step with it.
 
     Without `batch`, the records are read from the staging of `sync_log_id` (`parsed` is then
     validation's report, without records) and `latest_updates` moves the watermarks. The load
@@ -380,6 +396,8 @@ def ledger_commit(
                     f"sync log {sync_log_id} is no longer running (its lease expired): "
                     "nothing loaded"
                 )
+        company.refresh_from_db(fields=["ledger_version"])
+        previous_version = company.ledger_version
         if batch is not None:
             ledger_load(company=company, parsed=parsed, full=full, listed_since=listed_since)
             cursors_advance(company, batch, listed_since)
@@ -394,9 +412,12 @@ def ledger_commit(
             cursors_move(company, latest_updates or {}, listed_since)
         parsed.counts["delta"] = delta_counts(parsed.delta)
         if today is not None:
-            # `parsed.delta` is what `summaries_refresh(company=, delta=, today=)` will take.
-            summaries = ar_summary_rebuild(company=company, as_of=today, today=today)
-            parsed.counts["summary"] = {"summaries": summaries}
+            parsed.counts["summary"] = summaries.summaries_refresh(
+                company=company,
+                today=today,
+                delta=parsed.delta or LoadDelta.everything(),
+                previous_version=previous_version,
+            )
     return parsed
 
 
@@ -409,21 +430,21 @@ def delta_counts(delta: LoadDelta | None) -> dict:
     return {"customers": len(delta.customer_ids) + delta.unknown_customer, "since": since}
 
 
-def _has_documents(company: Company) -> bool:
-    return Invoice.objects.filter(company=company).exists()
-
-
-def summaries_refresh(*, company: Company, today: date, first_sync: bool) -> dict[str, int]:
-    """Today's snapshot (past month-ends on first sync); the per-customer summary of today is
-    rebuilt by `ledger_commit`, and again here only if it is missing or stale."""
-    current = ARSummary.objects.filter(
-        company=company, as_of=today, ledger_version=company.ledger_version
+def summaries_refresh(*, company: Company, today: date, first_sync: bool = False) -> dict[str, int]:
+    """The stored summaries of `today` at the current ledger version: what the load's
+    transaction wrote, or (when it was given no date, or the day turned since) recomputed."""
+    company.refresh_from_db(fields=["ledger_version"])
+    current = ARSnapshot.objects.filter(
+        company=company,
+        as_of=today,
+        customer_rows=True,
+        ledger_version=company.ledger_version,
+        edges=company.aging_edges_key,
     )
-    if current.exists() or not _has_documents(company):
-        counts = {"summaries": current.count()}
-    else:
-        counts = {"summaries": ar_summary_rebuild(company=company, as_of=today, today=today)}
-    counts["snapshots"] = len(ar_snapshot_record(company=company, as_of=today, today=today))
-    if first_sync:
-        counts["snapshots"] += ar_snapshots_backfill(company=company, today=today)
-    return counts
+    if current.exists():
+        return {
+            "summaries": ARSummary.objects.filter(company=company, as_of=today).count(),
+            "snapshots": current.count(),
+        }
+    with transaction.atomic():
+        return summaries.summaries_refresh(company=company, today=today)

@@ -26,6 +26,11 @@ ENDPOINTS = (
     "customer-breakdown p1, by balance",
     "invoice-details",
     "home page",
+    "kpis",
+    "trends",
+    "customer-health p1",
+    "cash-forecast",
+    "payment-velocity p1",
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -218,11 +218,10 @@ def sync_result(
     }
     if not error and log is not None:
         company.refresh_from_db()
-        from ar_dashboard.money import quantize_money
+        from ar_dashboard.money import money_str
 
         totals = _ar_totals(company).items()
-        # In the currency's minor units, as shown (SQLite gives Decimal("1190"), PG "1190.0000").
-        result["total_ar"] = {c: str(quantize_money(total, c)) for c, total in totals}
+        result["total_ar"] = {c: money_str(total, c) for c, total in totals}
         result["as_of"] = company.local_today().isoformat()
     return result
 

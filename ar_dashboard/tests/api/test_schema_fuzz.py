@@ -33,10 +33,15 @@ SCHEMA_URL = "/ar/api/schema/"
 EXAMPLES = 40  # fuzzing examples per operation, besides the coverage cases
 OPERATIONS = [
     "GET /ar/api/aging-distribution/",
+    "GET /ar/api/cash-forecast/",
     "GET /ar/api/customer-breakdown/",
+    "GET /ar/api/customer-health/",
     "GET /ar/api/dagster-status/",
     "GET /ar/api/invoice-details/{customer_id}/",
+    "GET /ar/api/kpis/",
+    "GET /ar/api/payment-velocity/",
     "GET /ar/api/summary-stats/",
+    "GET /ar/api/trends/",
 ]
 SETTINGS = settings(
     max_examples=EXAMPLES,

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ar_dashboard', '0005_open_documents_index'),
+        ('ar_dashboard', '0006_history_read_path'),
     ]
 
     operations = [
