@@ -210,7 +210,7 @@ def ledger_validated(
 ) -> Output:
     """The validation report of the staged records (a ParsedBatch without records): counts,
     bad ones rejected with a reason, suspicious ones warned."""
-    from ar_dashboard.services.ledger_load import ledger_validate_staged
+    from ar_dashboard.services.ledger_staged import ledger_validate_staged
     from ar_dashboard.services.sync import sync_log_record_counts
 
     with recorded_step(sync_plan, "validating") as log:

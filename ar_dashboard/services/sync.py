@@ -31,8 +31,8 @@ from ar_dashboard.services.ledger_load import (
     ExtractBatch,
     ParsedBatch,
     ledger_load,
-    ledger_load_staged,
 )
+from ar_dashboard.services.ledger_staged import ledger_load_staged
 from ar_dashboard.services.load_delta import LoadDelta
 from connectors.unified.client import UnifiedClient
 from connectors.unified.records import SYNC_OBJECTS, RecordError, parse_timestamp
