@@ -74,6 +74,7 @@ def currency_section(*, customer: Customer, filters: ARFilters) -> dict | None:
         "items": _items(documents, cur),
         "aging": [(b.bucket.label, amount_text(b.amount, cur)) for b in distribution.buckets],
         "total": money_display(distribution.total, cur),
+        "credit": distribution.total < 0,  # the customer's money on account: nothing is due
         "total_plain": amount_text(distribution.total, cur),
     }
 
