@@ -21,8 +21,9 @@ def test_home_shows_the_figures_and_the_largest_balances_first(
     # 5. EXISTS stored rows for this date (none: live) for the stats; 6. the one-pass stats;
     # 7. EXISTS for the distribution; 8. the bucket sums; 9. EXISTS for the rows;
     # 10. currencies in use; 11. the latest sync (none: no second query); 12. the top
-    # customers (GROUP BY, LIMIT 10), evaluated as the template renders them.
-    with django_assert_num_queries(12):
+    # customers (GROUP BY, LIMIT 10), evaluated as the template renders them; 13. the
+    # user's membership (its role offers "Sync now" to collectors and admins).
+    with django_assert_num_queries(13):
         response = alice_client.get("/ar/", {"as_of": "2026-06-30"})
 
     html = response.content.decode()
