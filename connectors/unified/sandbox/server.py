@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from connectors.unified.sandbox.payments import PaymentRequestError
 from connectors.unified.sandbox.query import ApiError, ListQuery, listing_key, parse_list_query
 from connectors.unified.sandbox.store import ROUTES, SandboxData
 
@@ -146,26 +147,32 @@ class SandboxServer:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def respond(self, method: str, target: str, authorization: str | None) -> tuple:
+    def respond(
+        self, method: str, target: str, authorization: str | None, body: bytes = b""
+    ) -> tuple:
         """(status, headers, body) for one request; logged in `request_log`."""
         parts = urlsplit(target)
         query = {key: values[0] for key, values in parse_qs(parts.query).items()}
         if self.faults.delay > 0:
             self._stopping.wait(self.faults.delay)
         try:
-            answer = self._answer(method, parts.path, query, authorization)
+            answer = self._answer(method, parts.path, query, authorization, body)
         except ApiError as exc:
             answer = _error(exc.status, exc.message)
         with self._lock:
             self.request_log.append((method, parts.path, query, answer[0]))
         return answer
 
-    def _answer(self, method: str, path: str, query: dict, authorization: str | None) -> tuple:
+    def _answer(
+        self, method: str, path: str, query: dict, authorization: str | None, body: bytes
+    ) -> tuple:
         if not self._authorized(authorization):
             raise ApiError(401, "invalid or missing API token in the Authorization header")
         injected = self._injected_fault()
         if injected is not None:
             return injected
+        if method == "POST":
+            return self._create_payment(path, body)
         if method != "GET":
             raise ApiError(405, f"{method} is not supported by the sandbox")
         segments = [unquote(s) for s in path.strip("/").split("/")]
@@ -182,6 +189,25 @@ class SandboxServer:
         page, total = self._list_page(object_type, parse_list_query(query))
         served = [self._served(object_type, record) for record in page]
         return _json(200, served, {"X-Total-Count": str(total)})
+
+    def _create_payment(self, path: str, body: bytes) -> tuple:
+        """POST /payment/{connection_id}/payment: record a payment (sandbox/payments.py)."""
+        segments = [unquote(s) for s in path.strip("/").split("/")]
+        if len(segments) != 3 or (segments[0], segments[2]) != ("payment", "payment"):
+            raise ApiError(405, "POST is only supported on /payment/{connection_id}/payment")
+        if segments[1] not in self.connection_ids:
+            raise ApiError(404, f"connection {segments[1]!r} not found")
+        try:
+            request = json.loads(body or b"{}")
+        except ValueError:
+            raise ApiError(400, "the body must be a JSON object") from None
+        if not isinstance(request, dict):
+            raise ApiError(400, "the body must be a JSON object")
+        try:
+            payment = self.data.record_payment(request, now=datetime.now(UTC))
+        except PaymentRequestError as exc:
+            raise ApiError(400, str(exc)) from None
+        return _json(201, payment)
 
     def _list_page(self, object_type: str, query: ListQuery) -> tuple[list[dict], int]:
         """One page with the paging faults applied: a clamp, records filtered, edits landing."""
@@ -245,10 +271,9 @@ def _handler_for(sandbox: SandboxServer) -> type[BaseHTTPRequestHandler]:
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            if length:
-                self.rfile.read(length)  # drain a request body we do not use
+            received = self.rfile.read(length) if length else b""
             status, headers, body = sandbox.respond(
-                self.command, self.path, self.headers.get("Authorization")
+                self.command, self.path, self.headers.get("Authorization"), received
             )
             self.send_response(status)
             for name, value in headers.items():

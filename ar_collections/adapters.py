@@ -1,0 +1,122 @@
+"""The one place collections meets work from other issues: risk bands (analytics), PDF/XLSX
+files (exports) and role checks (onboarding).
+
+Each adapter uses the other module when it is there and otherwise falls back to a plain
+behaviour stated in its docstring, so this app runs and is tested before those land and the
+wiring is changed here only.
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from ar_dashboard import selectors
+from ar_dashboard.models import Company, Customer, Membership
+
+Role = Membership.Role
+_RANK = {Role.VIEWER: 1, Role.COLLECTOR: 2, Role.ADMIN: 3}
+
+
+def _optional(module: str):
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        return None
+
+
+def require_collector(user, company: Company) -> None:
+    """404 for an outsider, 403 for a viewer: collection writes need the collector role."""
+    access = importlib.import_module("ar_dashboard.access")
+    if hasattr(access, "require_role"):
+        access.require_role(user, company, Role.COLLECTOR)
+        return
+    if not (user.is_authenticated and user.is_active):
+        raise Http404("No such company")
+    if user.is_superuser:
+        return
+    membership = Membership.objects.filter(user=user, company=company).first()
+    if membership is None:
+        raise Http404("No such company")
+    if _RANK.get(membership.role, 0) < _RANK[Role.COLLECTOR]:
+        raise PermissionDenied("This needs the collector role")
+
+
+def risk_bands(*, company: Company, filters: selectors.ARFilters) -> dict[int, str]:
+    """{customer id: "low" | "medium" | "high"} from the analytics risk score on `as_of`;
+    empty until analytics provides it (every customer then weighs 1.0 in the priority)."""
+    for name in ("ar_dashboard.analytics", "ar_dashboard.selectors_analytics", "ar_dashboard.risk"):
+        module = _optional(name)
+        reader = getattr(module, "customer_risk_bands", None) if module else None
+        if reader is not None:
+            return dict(reader(company=company, filters=filters))
+    return {}
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mimetype: str
+
+
+def customer_statement(*, customer: Customer, as_of: date) -> Attachment:
+    """The customer's statement as of `as_of`: the exports PDF, or until it lands a CSV of the
+    open documents in the customer's currency (read through the same selectors)."""
+    pdf = _optional("ar_dashboard.exports.pdf")
+    if pdf is not None and hasattr(pdf, "customer_statement_pdf"):
+        content = pdf.customer_statement_pdf(customer=customer, as_of=as_of)
+        return Attachment(f"statement-{as_of}.pdf", content, "application/pdf")
+    company = customer.company
+    filters = selectors.ARFilters(
+        as_of=as_of,
+        today=as_of,
+        currency=customer.currency or company.home_currency,
+        customer=customer.pk,
+    )
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["number", "posted_on", "due_on", "days_past_due", "currency", "balance"])
+    for doc in selectors.customer_documents(company=company, filters=filters):
+        writer.writerow(
+            [doc.number, doc.posted_on, doc.due_on, doc.days_past_due, doc.currency, doc.amount]
+        )
+    return Attachment(f"statement-{as_of}.csv", out.getvalue().encode(), "text/csv")
+
+
+def aging_summary_files(
+    *, company: Company, filters: selectors.ARFilters, generated_at: datetime
+) -> list[Attachment]:
+    """The aging summary as the export buttons make it: PDF and XLSX (exports), else a CSV."""
+    pdf = _optional("ar_dashboard.exports.pdf")
+    xlsx = _optional("ar_dashboard.exports.xlsx")
+    stem = f"aging-summary-{filters.as_of}"
+    if pdf is not None and xlsx is not None:
+        return [
+            Attachment(
+                f"{stem}.pdf",
+                pdf.aging_summary_pdf(company=company, filters=filters),
+                "application/pdf",
+            ),
+            Attachment(
+                f"{stem}.xlsx",
+                xlsx.aging_summary_xlsx(
+                    company=company, filters=filters, generated_at=generated_at
+                ),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+        ]
+    distribution = selectors.aging_distribution(company=company, filters=filters)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["bucket", "documents", "amount"])
+    for row in distribution.buckets:
+        writer.writerow([row.bucket.label, row.documents, row.amount])
+    writer.writerow(["Total", "", distribution.total])
+    return [Attachment(f"{stem}.csv", out.getvalue().encode(), "text/csv")]
