@@ -8,8 +8,8 @@ from django.template import Context, Engine, Template, TemplateSyntaxError
 ENGINE = Engine(autoescape=False, libraries={}, builtins=["django.template.defaultfilters"])
 
 ITEMS = (
-    "Open items as of {{ as_of }} ({{ currency }}):\n"
-    "{% for item in items %}  {{ item.number }}  due {{ item.due_on }}  {{ item.amount }}"
+    "Open items as of {{ as_of|date:'Y-m-d' }} ({{ currency }}):\n"
+    "{% for item in items %}  {{ item.number }}  due {{ item.due_on|date:'Y-m-d' }}  {{ item.amount }}"
     "{% if item.days_past_due > 0 %}  ({{ item.days_past_due }} days overdue){% endif %}"
     "{% if item.disputed %}  [in dispute: not due until resolved]{% endif %}\n"
     "{% endfor %}Total open: {{ total }}\n\n"
