@@ -299,8 +299,6 @@ if not 1 <= REMINDER_SEND_ATTEMPTS <= REMINDER_MAX_ATTEMPTS or REMINDER_RETRY_SE
     raise ImproperlyConfigured(
         "REMINDER_SEND_ATTEMPTS must be 1..REMINDER_MAX_ATTEMPTS and REMINDER_RETRY_SECONDS ≥ 0"
     )
-# Time zone of the daily reminder and report schedule (default PIPELINE_TIMEZONE) and its hour.
-COLLECTIONS_SCHEDULE_HOUR = _int("COLLECTIONS_SCHEDULE_HOUR", 7)
 
 # Security: on by default whenever DEBUG is off (`manage.py check --deploy` is clean).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
