@@ -18,6 +18,7 @@ from ar_collections.adapters import Role
 from ar_collections.models import Activity, CustomerCollections, Dispute, Promise
 from ar_dashboard import aging
 from ar_dashboard.models import Customer, Invoice, Membership
+from ar_dashboard.money import money_str
 
 FREE_KINDS = (Activity.Kind.NOTE, Activity.Kind.CALL, Activity.Kind.EMAIL)
 
@@ -121,7 +122,7 @@ def promise_create(
     if invoices and invoices[0].currency != currency:
         raise ValidationError({"currency": "Must be the invoices' currency."})
     numbers = ", ".join(i.number or i.external_id for i in invoices)
-    body = f"Promised {amount} {currency} by {promised_on}" + (f" for {numbers}" if numbers else "")
+    body = f"Promised {money_str(amount, currency)} {currency} by {promised_on}" + (f" for {numbers}" if numbers else "")
     activity = Activity.objects.create(
         company=customer.company,
         customer=customer,

@@ -1,0 +1,100 @@
+"""The collections pages: worklist (HTML, CSV), customer page, reminder preview and send."""
+
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from ar_collections.models import Activity, Dispute, Promise, ReminderMessage
+
+
+def login(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_worklist_page_needs_login(ledger):
+    answer = Client().get("/ar/collections/")
+    assert answer.status_code == 302 and "/accounts/login/" in answer["Location"]
+
+
+def test_worklist_page_lists_ranked_customers(ledger, bob):
+    """Globex 1750.00, Hooli 2000.00, Umbrella 900.00, Initech 2000.00 (no promises here):
+    Hooli and Initech tie at 2000.00 (by name), then Globex, Umbrella."""
+    page = login(bob).get("/ar/collections/", {"as_of": "2026-06-30"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    order = [html.index(name) for name in ("Hooli", "Initech", "Globex", "Umbrella")]
+    assert order == sorted(order)
+    assert "Stark" not in html
+
+
+def test_worklist_csv_export(ledger, bob):
+    answer = login(bob).get("/ar/collections/", {"as_of": "2026-06-30", "format": "csv"})
+    assert answer["Content-Type"].startswith("text/csv")
+    lines = answer.content.decode().splitlines()
+    assert lines[0].startswith("rank,customer,priority,next_action")
+    assert lines[1].startswith("1,Hooli,2000.00,Call (no email address on file)")
+    assert len(lines) == 5
+
+
+def test_worklist_page_bad_param_is_400(ledger, bob):
+    answer = login(bob).get("/ar/collections/", {"band": "purple"})
+    assert answer.status_code == 400 and b"band" in answer.content
+
+
+def test_customer_page_marks_a_disputed_invoice(ledger, alice, bob, charlie):
+    Dispute.objects.create(
+        company=ledger.company,
+        customer=ledger.globex,
+        invoice=ledger.docs.g2,
+        activity=Activity.objects.create(
+            company=ledger.company,
+            customer=ledger.globex,
+            kind="dispute",
+            body="Disputed G-2",
+            occurred_on=date(2026, 6, 1),
+        ),
+        reason="Wrong price",
+        opened_on=date(2026, 6, 1),
+    )
+    url = f"/ar/collections/customers/{ledger.globex.pk}/"
+    html = login(bob).get(url).content.decode()
+    assert "in dispute" in html and "Wrong price" in html
+    assert login(charlie).get(url).status_code == 404
+
+
+def test_forms_write_for_a_collector_and_403_for_a_viewer(ledger, carol, bob, pinned_today):
+    base = f"/ar/collections/customers/{ledger.globex.pk}/"
+    note = {"kind": "note", "body": "Asked for remittance"}
+    promise = {"amount": "1500.00", "promised_on": "2026-07-07", "invoices": [ledger.docs.g1.pk]}
+    assert login(bob).post(base + "activity/", note).status_code == 403
+    assert login(bob).post(base + "promise/", promise).status_code == 403
+    collector = login(carol)
+    assert collector.post(base + "activity/", note).status_code == 302
+    answer = collector.post(base + "promise/", promise, follow=True)
+    assert "Promise of 1500 USD by 2026-07-07 recorded for Globex." in answer.content.decode()
+    made = Promise.objects.get()
+    assert list(made.invoices.all()) == [ledger.docs.g1]
+    bad = collector.post(base + "promise/", {"amount": "abc", "promised_on": "x"}, follow=True)
+    assert "amount:" in bad.content.decode()
+    assert Promise.objects.count() == 1
+
+
+def test_preview_then_send_a_reminder(ledger, carol, bob, smtp):
+    url = f"/ar/collections/customers/{ledger.globex.pk}/reminder/"
+    html = login(bob).get(url).content.decode()  # a viewer may preview
+    assert "Acme Supplies: payment 30 days overdue" in html and "ap@globex.example" in html
+    assert login(bob).post(url).status_code == 403
+    answer = login(carol).post(url, follow=True)
+    assert "Reminder to ap@globex.example sent." in answer.content.decode()
+    assert ReminderMessage.objects.get().status == "sent"
+    (envelope,) = smtp.envelopes
+    assert envelope.rcpt_tos == ["ap@globex.example"]
+
+
+@pytest.mark.parametrize("path", ["", "reminder/"])
+def test_outsider_gets_404_on_customer_pages(ledger, charlie, path):
+    url = f"/ar/collections/customers/{ledger.globex.pk}/{path}"
+    assert login(charlie).get(url).status_code == 404
