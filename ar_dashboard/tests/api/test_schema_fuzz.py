@@ -33,10 +33,21 @@ SCHEMA_URL = "/ar/api/schema/"
 EXAMPLES = 40  # fuzzing examples per operation, besides the coverage cases
 OPERATIONS = [
     "GET /ar/api/aging-distribution/",
+    "GET /ar/api/collections/",
+    "GET /ar/api/collections/customers/{customer_id}/activities/",
+    "GET /ar/api/collections/customers/{customer_id}/disputes/",
+    "GET /ar/api/collections/customers/{customer_id}/promises/",
+    "GET /ar/api/collections/customers/{customer_id}/reminder-preview/",
+    "GET /ar/api/collections/customers/{customer_id}/settings/",
     "GET /ar/api/customer-breakdown/",
     "GET /ar/api/dagster-status/",
     "GET /ar/api/invoice-details/{customer_id}/",
     "GET /ar/api/summary-stats/",
+    "PATCH /ar/api/collections/customers/{customer_id}/settings/",
+    "POST /ar/api/collections/customers/{customer_id}/activities/",
+    "POST /ar/api/collections/customers/{customer_id}/disputes/",
+    "POST /ar/api/collections/customers/{customer_id}/disputes/{dispute_id}/resolve/",
+    "POST /ar/api/collections/customers/{customer_id}/promises/",
 ]
 SETTINGS = settings(
     max_examples=EXAMPLES,
