@@ -32,6 +32,10 @@ REQUEST_MS = {
     "customer-breakdown p1, name prefix": 50.0,
     "invoice-details": 30.0,
     "home page": 100.0,
+    # Issue 19 sets no figure: the worklist ranks every overdue customer, so it is held to
+    # the home page's target (API) and half as much again for the page that renders it all.
+    "collections worklist": 100.0,
+    "collections page": 150.0,
 }
 OTHER_DATE_MS = 1000.0
 

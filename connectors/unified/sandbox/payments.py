@@ -39,6 +39,8 @@ def booked_payment(
     """(the new payment record, the invoice's changes) for `request` against `invoice`."""
     if invoice.get("type", "INVOICE") != "INVOICE":
         raise PaymentRequestError("invoice_id must name an invoice")
+    if invoice.get("status") in ("VOIDED", "DRAFT", "DELETED"):
+        raise PaymentRequestError(f"the invoice is {invoice['status']}: it cannot be paid")
     balance = _decimal(invoice.get("balance_amount", 0), "the invoice's balance")
     raw = request.get("total_amount")
     paid = balance if raw is None else _decimal(raw, "total_amount")
