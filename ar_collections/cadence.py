@@ -9,7 +9,8 @@ ENGINE = Engine(autoescape=False, libraries={}, builtins=["django.template.defau
 
 ITEMS = (
     "Open items as of {{ as_of|date:'Y-m-d' }} ({{ currency }}):\n"
-    "{% for item in items %}  {{ item.number }}  due {{ item.due_on|date:'Y-m-d' }}  {{ item.amount }}"
+    "{% for item in items %}  {{ item.number }}  due {{ item.due_on|date:'Y-m-d' }}"
+    "  {{ item.amount }}"
     "{% if item.days_past_due > 0 %}  ({{ item.days_past_due }} days overdue){% endif %}"
     "{% if item.disputed %}  [in dispute: not due until resolved]{% endif %}\n"
     "{% endfor %}Total open: {{ total }}\n\n"

@@ -122,7 +122,9 @@ def promise_create(
     if invoices and invoices[0].currency != currency:
         raise ValidationError({"currency": "Must be the invoices' currency."})
     numbers = ", ".join(i.number or i.external_id for i in invoices)
-    body = f"Promised {money_str(amount, currency)} {currency} by {promised_on}" + (f" for {numbers}" if numbers else "")
+    body = f"Promised {money_str(amount, currency)} {currency} by {promised_on}"
+    if numbers:
+        body += f" for {numbers}"
     activity = Activity.objects.create(
         company=customer.company,
         customer=customer,

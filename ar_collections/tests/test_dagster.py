@@ -1,7 +1,7 @@
 """The daily collections job and schedule resolve by name, and a run sends what is due."""
 
-from django.core import mail
 from dagster import DefaultScheduleStatus
+from django.core import mail
 
 from ar_collections.models import CollectionSettings, ReminderMessage
 from etl.definitions import defs

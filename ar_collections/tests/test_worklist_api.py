@@ -6,7 +6,6 @@ from decimal import Decimal as D
 import pytest
 
 from ar_collections import adapters
-from ar_collections.models import CustomerCollections
 from ar_collections.services import activities
 from ar_collections.tests.conftest import client_for
 
