@@ -6,6 +6,7 @@ viewer), checked through adapters.require_collector. Bad input → 400 naming th
 
 from __future__ import annotations
 
+from django.http import Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -25,7 +26,7 @@ from ar_dashboard.api.views import (
     parse_request,
     responses,
 )
-from ar_dashboard.filters import parse_positive_int
+from ar_dashboard.filters import AsOfField, parse_positive_int
 from ar_dashboard.models import Invoice
 from config.routers import primary_reads
 
@@ -43,8 +44,6 @@ def _customer(request, customer_id: str):
     try:
         pk = parse_positive_int(customer_id, name="customer_id")
     except ValidationError:
-        from django.http import Http404
-
         raise Http404("No such customer") from None
     with primary_reads():
         return customer_for_user_or_404(request.user, pk)
@@ -161,8 +160,6 @@ def _as_of(request, customer):
     raw = request.query_params.get("as_of", "")
     if raw == "":
         return customer.company.local_today()
-    from ar_dashboard.filters import AsOfField
-
     try:
         return AsOfField().to_internal_value(raw)
     except ValidationError as exc:
@@ -203,8 +200,6 @@ class DisputeResolveView(ReadView):
         pk = parse_positive_int(dispute_id, name="dispute_id")
         dispute = Dispute.objects.filter(customer=customer, pk=pk).select_related("invoice").first()
         if dispute is None:
-            from django.http import Http404
-
             raise Http404("No such dispute")
         values = _valid(io.DisputeResolveIn, request.data)
         dispute = activities.dispute_resolve(
