@@ -31,6 +31,7 @@ FILTER_PARAMS = (
     "min_amount",
     "max_amount",
     "customer",
+    "name",
 )
 # Aging far outside these dates means nothing, and the bucket date ranges (as_of minus up to
 # aging.MAX_EDGE_DAYS) must stay inside the calendar Python and both databases handle.
@@ -133,6 +134,11 @@ class ARFilterSerializer(serializers.Serializer):
     customer = serializers.CharField(
         required=False, help_text="A customer id, or 'unknown' for documents with no contact."
     )
+    name = serializers.CharField(
+        required=False,
+        max_length=100,
+        help_text="Only customers whose name starts with this (case-insensitive).",
+    )
 
     def validate_currency(self, value: str) -> str:
         code = value.strip().upper()
@@ -197,4 +203,5 @@ def parse_filters(params, user) -> tuple[Company, ARFilters]:
         min_amount=values.get("min_amount"),
         max_amount=values.get("max_amount"),
         customer=customer,
+        name_prefix=values.get("name"),
     )

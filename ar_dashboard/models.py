@@ -177,6 +177,9 @@ class Invoice(models.Model):
     balance = models.DecimalField(**MONEY)
     source_updated_at = models.DateTimeField(null=True, blank=True)
     warnings = models.JSONField(default=list, blank=True)
+    # The date of the latest effective allocation (kept by services/allocations.py). A document
+    # whose balance is 0 today was open on `as_of` only if money moved on it after `as_of`.
+    last_allocated_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["due_on", "id"]
@@ -197,6 +200,12 @@ class Invoice(models.Model):
                 fields=["company", "currency", "due_on"],
                 condition=~models.Q(balance=0),
                 name="invoice_open_due",
+            ),
+            # Open on a past as_of although settled now: money moved on it after as_of.
+            models.Index(
+                fields=["company", "currency", "last_allocated_on"],
+                condition=models.Q(balance=0),
+                name="invoice_settled_last_alloc",
             ),
         ]
 
@@ -322,7 +331,7 @@ class BucketAmounts(models.Model):
 
 
 class ARSummary(BucketAmounts):
-    """Cache of one customer's aging in one currency for the single `as_of` it was built for."""
+    """One customer's aging in one currency as of one stored date (today or a month-end)."""
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="summaries")
     customer = models.ForeignKey(
@@ -330,9 +339,8 @@ class ARSummary(BucketAmounts):
     )
     as_of = models.DateField()
     basis = models.CharField(max_length=10, choices=aging.Basis.choices())
-    # Valid only for this ledger version and aging scheme (selectors check both before reading).
-    ledger_version = models.PositiveBigIntegerField(default=0)
-    edges = models.CharField(max_length=100, blank=True, help_text="The scheme, e.g. 30,60,90,120.")
+    # Served only while the company's ARSnapshot for this as_of, basis and currency is stamped
+    # with the current ledger version and aging scheme (summary_reads checks it).
     oldest_days_past_due = models.IntegerField(null=True, blank=True)
     oldest_reference = models.DateField(null=True, blank=True)
     # What summary-stats and aging-distribution need beyond the bucket amounts, per customer.
@@ -357,6 +365,7 @@ class ARSummary(BucketAmounts):
         verbose_name_plural = "AR summaries"
         indexes = [
             models.Index(fields=["company", "as_of", "currency"], name="arsummary_company_asof"),
+            models.Index(fields=["company", "as_of", "customer"], name="arsummary_company_cust"),
             models.Index(
                 fields=["company", "as_of", "basis", "currency", "-total"],
                 name="arsummary_by_total",
@@ -368,12 +377,25 @@ class ARSummary(BucketAmounts):
 
 
 class ARSnapshot(BucketAmounts):
-    """A company's aging in one currency at the end of one day, for trends."""
+    """A company's aging in one currency at the end of one day, for trends.
+
+    One per day the pipeline runs and per past month-end. Stamped with the ledger version and
+    aging scheme it was computed from; `customer_rows` says the per-customer ARSummary rows of
+    that day are stored too (and, while the stamps hold, are what the read path serves).
+    """
 
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="snapshots")
     as_of = models.DateField()
     basis = models.CharField(max_length=10, choices=aging.Basis.choices())
     customers_with_balance = models.PositiveIntegerField(default=0)
+    reconstructed = models.BooleanField(
+        default=False,
+        help_text="Computed after the day from the ledger's dated history (a first sync's past "
+        "month-ends, or a re-sync that changed history), not recorded on the day.",
+    )
+    ledger_version = models.PositiveBigIntegerField(default=0)
+    edges = models.CharField(max_length=100, blank=True, help_text="The scheme, e.g. 30,60,90,120.")
+    customer_rows = models.BooleanField(default=False)
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -55,6 +55,7 @@ class ARFilters:
     min_amount: Decimal | None = None
     max_amount: Decimal | None = None
     customer: int | str | None = None  # a Customer pk, UNKNOWN, or None for all
+    name_prefix: str | None = None  # customers whose name starts with it (case-insensitive)
 
 
 def _reference_field(basis: aging.Basis) -> str:
@@ -117,12 +118,25 @@ def older_than_condition(days: int, filters: ARFilters) -> Q:
     return Q(**{f"{_reference_field(filters.basis)}__lt": cutoff})
 
 
-def _customer_condition(customer: int | str | None) -> Q:
-    if customer is None:
-        return Q()
-    if customer == UNKNOWN:
-        return Q(customer__isnull=True)
-    return Q(customer_id=customer)
+def customer_condition(filters: ARFilters, field: str = "customer") -> Q:
+    """The customer and name-prefix filters on `field` (a document's or a summary row's)."""
+    condition = Q()
+    if filters.customer == UNKNOWN:
+        condition &= Q(**{f"{field}__isnull": True})
+    elif filters.customer is not None:
+        condition &= Q(**{f"{field}_id": filters.customer})
+    if filters.name_prefix:
+        # The unknown customer has no name: a name search never matches it.
+        condition &= Q(**{f"{field}__name__istartswith": filters.name_prefix})
+    return condition
+
+
+def customers_condition(customer_ids: frozenset[int | None], field: str = "customer") -> Q:
+    """Rows of these customers (None: the unknown customer)."""
+    condition = Q(**{f"{field}_id__in": [pk for pk in customer_ids if pk is not None]})
+    if None in customer_ids:
+        condition |= Q(**{f"{field}__isnull": True})
+    return condition
 
 
 def open_documents(*, company: Company, filters: ARFilters) -> QuerySet[Invoice]:
@@ -136,17 +150,14 @@ def open_documents(*, company: Company, filters: ARFilters) -> QuerySet[Invoice]
             posted_on__lte=filters.as_of,
         )
         .exclude(source_status__in=aging.EXCLUDED_STATUSES)
-        .filter(_customer_condition(filters.customer))
+        .filter(customer_condition(filters))
     )
     if current:
         qs = qs.exclude(balance=0)  # the partial index of open documents
     else:
-        # Open on as_of means open now, or moved by an allocation dated after as_of: one
-        # hashed semi-join, so the per-document sum below runs for those candidates only.
-        later = Allocation.objects.filter(
-            company=company, allocated_on__gt=filters.as_of, effective=True
-        ).values("document_id")
-        qs = qs.filter(~Q(balance=0) | Q(id__in=later))
+        # Open on as_of means open now, or settled by money that moved after as_of (both
+        # halves have a partial index), so the per-document sum below runs for those only.
+        qs = qs.filter(~Q(balance=0) | Q(balance=0, last_allocated_on__gt=filters.as_of))
     qs = qs.annotate(amount=_amount_expression(filters=filters, current=current)).exclude(amount=0)
     if filters.bucket is not None:
         scheme = company.aging_scheme
@@ -259,22 +270,42 @@ def summary_stats(*, company: Company, filters: ARFilters) -> SummaryStats:
 
 
 def _live_stats(*, company: Company, filters: ARFilters) -> dict:
-    docs = open_documents(company=company, filters=filters)
-    totals = docs.aggregate(
-        total_ar=Coalesce(MoneySum("amount"), ZERO),
-        total_overdue=Coalesce(MoneySum("amount", filter=overdue_condition(filters)), ZERO),
-        total_invoices=Count("id"),
+    """The headline sums in one pass: per-customer sums (GROUP BY customer, the unknown
+    customer one group), then their sums and counts over the groups."""
+    additive = {
+        "total_ar": Coalesce(MoneySum("amount"), ZERO),
+        "total_overdue": Coalesce(MoneySum("amount", filter=overdue_condition(filters)), ZERO),
+        "total_invoices": Count("id"),
+        "at_risk": _at_risk(filters),
         **_overdue_aggregates(filters),
-    )
+    }
     per_customer = (
-        docs.order_by()
+        open_documents(company=company, filters=filters)
+        .order_by()
         .values("customer_id")
-        .annotate(total=MoneySum("amount"), at_risk=_at_risk(filters))
+        .annotate(**{f"c_{name}": aggregate for name, aggregate in additive.items()})
     )
-    # GROUP BY customer with HAVING, counted in SQL; the unknown customer is one group.
-    totals["total_customers"] = per_customer.exclude(total=0).count()
-    totals["at_risk_customers"] = per_customer.filter(at_risk__gt=0).count()
+    money = {"total_ar", "total_overdue", "unapplied_credit", "overdue_amount", "weighted_days"}
+    sums = {
+        name: MoneySum(f"c_{name}") if name in money else Sum(f"c_{name}")
+        for name in additive
+        if name != "at_risk"
+    }
+    totals = per_customer.aggregate(
+        **sums,
+        total_customers=_groups_where(~Q(c_total_ar=0)),
+        at_risk_customers=_groups_where(Q(c_at_risk__gt=0)),
+    )
+    for name in ("total_ar", "total_overdue", "unapplied_credit"):
+        totals[name] = totals[name] or Decimal(0)
+    for name in ("total_invoices", "overdue_count", "total_customers", "at_risk_customers"):
+        totals[name] = totals[name] or 0
     return totals
+
+
+def _groups_where(condition: Q) -> Sum:
+    """How many groups of a grouped queryset meet `condition` (the unknown customer counts)."""
+    return Sum(Case(When(condition, then=Value(1)), default=Value(0)))
 
 
 def _at_risk(filters: ARFilters):
@@ -324,11 +355,18 @@ def customer_aging_rows(*, company: Company, filters: ARFilters, sort: str = "-t
     return rows.order_by(primary, F("customer_name").asc(), F("customer_id").asc(nulls_last=True))
 
 
-def live_customer_rows(*, company: Company, filters: ARFilters, detail: bool = False):
+def live_customer_rows(
+    *,
+    company: Company,
+    filters: ARFilters,
+    detail: bool = False,
+    customer_ids: frozenset[int | None] | None = None,
+):
     """Per-customer aggregates computed from the documents (GROUP BY customer).
 
     `detail` adds what a stored summary row keeps beyond the visible columns (documents per
-    bucket, the overdue-invoice figures, unapplied credit, the part over 90 days).
+    bucket, the overdue-invoice figures, unapplied credit, the part over 90 days);
+    `customer_ids` limits the rows to those customers (None in it: the unknown customer).
     """
     scheme = company.aging_scheme
     extra = {}
@@ -339,9 +377,11 @@ def live_customer_rows(*, company: Company, filters: ARFilters, detail: bool = F
             **_overdue_aggregates(filters),
             "at_risk": _at_risk(filters),
         }
+    documents = open_documents(company=company, filters=filters)
+    if customer_ids is not None:
+        documents = documents.filter(customers_condition(customer_ids))
     return (
-        open_documents(company=company, filters=filters)
-        .order_by()
+        documents.order_by()
         .values("customer_id")
         .annotate(
             customer_name=Coalesce(

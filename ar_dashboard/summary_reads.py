@@ -1,10 +1,11 @@
 """The fast read path: answers served from the per-customer summary rows the load keeps exact.
 
-`ARSummary` rows are written in the load's own transaction for the company's today, stamped with
-the ledger version and aging scheme they were computed from (services/summaries.py). They answer
-a request only when everything it asks matches: same `as_of`, basis, scheme and ledger version,
-and no per-document filter (bucket, amount range) the rows cannot know. Anything else is computed
-live by `selectors`. Every figure is the same sum the live path computes, over the same rounded
+`ARSummary` rows are written by the load's own transaction for the company's today and its past
+month-ends (services/summaries.py); the company's `ARSnapshot` of that day is stamped with the
+ledger version and aging scheme they were computed from. They answer a request only when
+everything it asks matches: same `as_of`, basis, currency, scheme and ledger version, and no
+per-document filter (bucket, amount range) the rows cannot know. Anything else is computed live
+by `selectors`. Every figure is the same sum the live path computes, over the same rounded
 per-document amounts (tests/selectors/test_summary_reads.py proves they agree).
 """
 
@@ -18,7 +19,7 @@ from django.db.models.functions import Coalesce
 
 from ar_dashboard import aging
 from ar_dashboard.expressions import MoneySum
-from ar_dashboard.models import ARSummary, Company
+from ar_dashboard.models import ARSnapshot, ARSummary, Company
 
 if TYPE_CHECKING:
     from ar_dashboard.selectors import ARFilters
@@ -32,23 +33,23 @@ def stored_rows(*, company: Company, filters: ARFilters) -> QuerySet[ARSummary] 
         return None
     if filters.max_amount is not None:
         return None
-    valid = ARSummary.objects.filter(
-        company=company,
-        as_of=filters.as_of,
-        basis=filters.basis,
+    day = {
+        "company": company,
+        "as_of": filters.as_of,
+        "basis": filters.basis,
+        "currency": filters.currency,
+    }
+    valid = ARSnapshot.objects.filter(
+        **day,
+        customer_rows=True,
         ledger_version=company.ledger_version,
         edges=company.aging_edges_key,
     )
     if not valid.exists():
         return None
-    rows = valid.filter(currency=filters.currency)
-    if filters.customer is None:
-        return rows
-    from ar_dashboard.selectors import UNKNOWN
+    from ar_dashboard.selectors import customer_condition
 
-    if filters.customer == UNKNOWN:
-        return rows.filter(customer__isnull=True)
-    return rows.filter(customer_id=filters.customer)
+    return ARSummary.objects.filter(**day).filter(customer_condition(filters))
 
 
 def stored_distribution(rows: QuerySet[ARSummary], scheme: aging.AgingScheme) -> dict:

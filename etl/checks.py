@@ -196,11 +196,12 @@ def currency_codes(ledger_loaded: Any, sync_plan: dict, django: DjangoResource) 
 
 
 def reconcile_figures(*, company: "Company", as_of: date) -> dict[str, dict[str, Decimal]]:
-    """Per currency: Σ ARSummary totals and buckets, Σ open balances, the aging total."""
+    """Per currency: Σ ARSummary totals and buckets, the day's snapshot, Σ open balances, the
+    aging total."""
     from django.db.models import Sum
 
     from ar_dashboard import aging, selectors
-    from ar_dashboard.models import ARSummary
+    from ar_dashboard.models import ARSnapshot, ARSummary
 
     buckets = ARSummary.BUCKET_FIELDS
     sums = {
@@ -210,6 +211,11 @@ def reconcile_figures(*, company: "Company", as_of: date) -> dict[str, dict[str,
         .values("currency")
         .annotate(total_sum=Sum("total"), **{f"{b}_sum": Sum(b) for b in buckets})
     }
+    snapshots = dict(
+        ARSnapshot.objects.filter(
+            company=company, as_of=as_of, basis=company.aging_basis
+        ).values_list("currency", "total")
+    )
     currencies = set(selectors.currencies_in_use(company=company)) | set(sums)
     figures = {}
     for currency in sorted(currencies):
@@ -222,6 +228,7 @@ def reconcile_figures(*, company: "Company", as_of: date) -> dict[str, dict[str,
             "summary_buckets": sum(
                 (row.get(f"{b}_sum") or Decimal(0) for b in buckets), start=Decimal(0)
             ),
+            "snapshot": snapshots.get(currency, Decimal(0)),
             "open_balances": selectors.summary_total(company=company, filters=filters),
             "aging_buckets": selectors.aging_distribution(company=company, filters=filters).total,
         }

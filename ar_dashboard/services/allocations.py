@@ -24,7 +24,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import DecimalField, F, OuterRef, Subquery, Sum, Value
+from django.db.models import DecimalField, F, Max, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from ar_dashboard import aging
@@ -278,6 +278,7 @@ def allocations_rebuild(
     touched.documents |= {row["id"] for row in stored.docs.values()}
     _refresh_implied(company, touched.documents, local_date, warnings)
     _refresh_payment_documents(touched.documents)
+    documents_last_allocated_refresh(company=company, document_ids=touched.documents)
 
 
 @dataclass
@@ -519,3 +520,27 @@ def _refresh_payment_documents(document_ids: set[int]) -> None:
         Invoice.objects.filter(id__in=chunk, doc_type=Invoice.DocType.PAYMENT).update(
             balance=F("total") - spent, paid=spent
         )
+
+
+# Past this many touched documents one company-wide UPDATE beats thousands of batched ones.
+COMPANY_WIDE_REFRESH = 5_000
+
+
+def documents_last_allocated_refresh(*, company: Company, document_ids: set[int]) -> None:
+    """Keep `Invoice.last_allocated_on` = the date of the document's latest effective allocation.
+
+    The as-of read path finds the documents settled today but open on a past date through it
+    (selectors.open_documents), instead of scanning every allocation after that date.
+    """
+    latest = (
+        Allocation.objects.filter(document=OuterRef("pk"), effective=True)
+        .order_by()
+        .values("document")
+        .annotate(latest=Max("allocated_on"))
+        .values("latest")
+    )
+    if len(document_ids) > COMPANY_WIDE_REFRESH:
+        Invoice.objects.filter(company=company).update(last_allocated_on=Subquery(latest))
+        return
+    for chunk in _chunks(document_ids):
+        Invoice.objects.filter(id__in=chunk).update(last_allocated_on=Subquery(latest))

@@ -1,99 +1,53 @@
-"""Summary caches built from the selectors: ARSummary (per customer) and ARSnapshot (per day).
+"""Stored aging, kept by the load: per-customer ARSummary rows and company ARSnapshot rows.
 
-Both store the `as_of` they were computed for; nothing here reads the clock.
+Stored dates are the company's today and its past `STORED_MONTH_ENDS` month-ends: for each, one
+ARSummary row per customer and currency and one ARSnapshot per currency (their sums), stamped
+with the ledger version and aging scheme they came from, which `summary_reads` checks before
+serving them. Other days the pipeline ran keep a company-level snapshot for trends.
+
+A load recomputes only what its changes reach (`LoadDelta`): the customers whose ledgers
+changed, on the dates on or after the earliest date the change moves; everything else keeps its
+rows and takes the new stamp. A first sync reconstructs every stored month-end from the dated
+history (`reconstructed`). Nothing here reads the clock: `today` is passed in.
 """
 
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
-from django.db import transaction
+from django.db.models import Count, Q, Sum, Value
+from django.db.models.functions import Coalesce
 
 from ar_dashboard import aging, selectors
+from ar_dashboard.expressions import MoneySum
 from ar_dashboard.models import ARSnapshot, ARSummary, Company
 from ar_dashboard.selectors import ARFilters
 
-
-def _filters(company: Company, as_of: date, today: date, currency: str) -> ARFilters:
-    return ARFilters(
-        as_of=as_of, today=today, currency=currency, basis=aging.Basis(company.aging_basis)
-    )
-
-
-SUMMARY_FIELDS = (
-    *(f"count_{i}" for i in range(aging.MAX_BUCKETS)),
-    "at_risk",
-    "unapplied_credit",
-    "overdue_amount",
-)
+STORED_MONTH_ENDS = 24
+# Past this many changed customers a whole day is recomputed: one GROUP BY beats a long IN list.
+PARTIAL_LIMIT = 5_000
+BATCH = 1_000
+ZERO = Decimal(0)
 
 
-@transaction.atomic
-def ar_summary_rebuild(*, company: Company, as_of: date, today: date) -> int:
-    """Replace the company's per-customer summary rows with the aging as of `as_of`.
+@dataclass(frozen=True)
+class LoadDelta:
+    """What a load changed. `customer_ids`: the customers whose documents or allocations moved
+    (None in the set is the unknown customer; an empty set: nothing changed; None: unknown, so
+    everyone). `since`: the earliest as_of the change can move (None: any date)."""
 
-    The rows are stamped with the ledger version and aging scheme they were computed from:
-    `summary_reads` serves them only while both still hold. Run inside the load's
-    transaction, they are never seen out of step with the ledger.
-    """
-    company.refresh_from_db(fields=["ledger_version"])
-    ARSummary.objects.filter(company=company).delete()
-    rows = []
-    for currency in selectors.currencies_in_use(company=company):
-        filters = _filters(company, as_of, today, currency)
-        live = selectors.live_customer_rows(company=company, filters=filters, detail=True)
-        for row in live.order_by("customer_id"):
-            rows.append(_summary_row(company, filters, row))
-    ARSummary.objects.bulk_create(rows, batch_size=500)
-    return len(rows)
+    customer_ids: frozenset[int | None] | None = None
+    since: date | None = None
+
+    @property
+    def nothing(self) -> bool:
+        return self.customer_ids is not None and not self.customer_ids
 
 
-def _summary_row(company: Company, filters: ARFilters, row: dict) -> ARSummary:
-    return ARSummary(
-        company=company,
-        customer_id=row["customer_id"],
-        currency=filters.currency,
-        as_of=filters.as_of,
-        basis=filters.basis,
-        ledger_version=company.ledger_version,
-        edges=company.aging_edges_key,
-        total=row["total_outstanding"],
-        overdue=row["overdue"],
-        open_documents=row["invoice_count"],
-        oldest_reference=row["oldest_reference"],
-        oldest_days_past_due=selectors.customer_days_past_due(row, filters),
-        overdue_invoices=row["overdue_count"],
-        overdue_days=row["overdue_days"] or 0,
-        overdue_weighted_days=row["weighted_days"] or 0,
-        **{f"bucket_{i}": row.get(f"bucket_{i}", 0) for i in range(aging.MAX_BUCKETS)},
-        **{name: row.get(name) or 0 for name in SUMMARY_FIELDS},
-    )
-
-
-def ar_snapshot_record(*, company: Company, as_of: date, today: date) -> list[ARSnapshot]:
-    """Write (or rewrite) the company's snapshot rows for `as_of`, one per currency."""
-    snapshots = []
-    for currency in selectors.currencies_in_use(company=company):
-        filters = _filters(company, as_of, today, currency)
-        dist = selectors.aging_distribution(company=company, filters=filters)
-        stats = selectors.summary_stats(company=company, filters=filters)
-        values = {f"bucket_{b.bucket.index}": b.amount for b in dist.buckets}
-        snapshot, _ = ARSnapshot.objects.update_or_create(
-            company=company,
-            as_of=as_of,
-            currency=currency,
-            basis=filters.basis,
-            defaults={
-                **values,
-                "total": dist.total,
-                "overdue": stats.total_overdue,
-                "open_documents": stats.total_invoices,
-                "customers_with_balance": stats.total_customers,
-            },
-        )
-        snapshots.append(snapshot)
-    return snapshots
+EVERYTHING = LoadDelta()
 
 
 def month_ends(*, today: date, months: int) -> list[date]:
@@ -108,9 +62,250 @@ def month_ends(*, today: date, months: int) -> list[date]:
     return sorted(ends)
 
 
-def ar_snapshots_backfill(*, company: Company, today: date, months: int = 18) -> int:
-    """Reconstruct past month-end snapshots from the ledger's dated history (first sync)."""
-    count = 0
-    for as_of in month_ends(today=today, months=months):
-        count += len(ar_snapshot_record(company=company, as_of=as_of, today=today))
-    return count
+def stored_dates(*, today: date) -> list[date]:
+    """The dates whose per-customer rows are kept: today and the past month-ends."""
+    return sorted({today, *month_ends(today=today, months=STORED_MONTH_ENDS)})
+
+
+def summaries_refresh(
+    *,
+    company: Company,
+    today: date,
+    delta: LoadDelta = EVERYTHING,
+    previous_version: int | None = None,
+) -> dict[str, int]:
+    """Bring every stored row and snapshot to the company's current ledger version.
+
+    `previous_version` is the version the stored rows must carry to be updated in part (the
+    one before this load); rows of any other version are recomputed whole. Returns how many
+    summary rows and snapshots were written.
+    """
+    company.refresh_from_db(fields=["ledger_version"])
+    currencies = selectors.currencies_in_use(company=company)
+    counts = {"summaries": 0, "snapshots": 0}
+    dates = stored_dates(today=today)
+    for as_of in dates:
+        written = _refresh_day(company, as_of, today, currencies, delta, previous_version)
+        if written is not None:
+            counts["summaries"] += written
+            counts["snapshots"] += len(currencies)
+    counts["snapshots"] += _refresh_other_days(company, today, dates, delta, previous_version)
+    _forget_unstored(company, dates)
+    return counts
+
+
+def _refresh_day(
+    company: Company,
+    as_of: date,
+    today: date,
+    currencies: list[str],
+    delta: LoadDelta,
+    previous: int | None,
+) -> int | None:
+    """Rewrite one stored date, in part when its rows are the previous version's; None when
+    it only took the new stamp."""
+    snapshots = ARSnapshot.objects.filter(company=company, as_of=as_of, basis=company.aging_basis)
+    kept = snapshots.filter(
+        customer_rows=True,
+        ledger_version=previous,
+        edges=company.aging_edges_key,
+        currency__in=currencies,
+    )
+    customers = None
+    if previous is not None and kept.count() == len(currencies):
+        unmoved = delta.since is not None and as_of < delta.since
+        if delta.nothing or unmoved:
+            kept.update(ledger_version=company.ledger_version)
+            return None
+        if delta.customer_ids is not None and len(delta.customer_ids) <= PARTIAL_LIMIT:
+            customers = delta.customer_ids
+    return ar_day_store(
+        company=company, as_of=as_of, today=today, customer_ids=customers, currencies=currencies
+    )
+
+
+def ar_day_store(
+    *,
+    company: Company,
+    as_of: date,
+    today: date,
+    customer_ids: frozenset[int | None] | None = None,
+    currencies: list[str] | None = None,
+) -> int:
+    """Store `as_of`'s per-customer rows (all, or those of `customer_ids`) and its stamped
+    snapshots, from which `summary_reads` then serves that date; returns the rows written."""
+    currencies = currencies or selectors.currencies_in_use(company=company)
+    written = ar_summary_rebuild(
+        company=company, as_of=as_of, today=today, customer_ids=customer_ids, currencies=currencies
+    )
+    _snapshots_from_summaries(company, as_of, today, currencies)
+    return written
+
+
+def _filters(company: Company, as_of: date, today: date, currency: str) -> ARFilters:
+    return ARFilters(
+        as_of=as_of, today=today, currency=currency, basis=aging.Basis(company.aging_basis)
+    )
+
+
+def ar_summary_rebuild(
+    *,
+    company: Company,
+    as_of: date,
+    today: date,
+    customer_ids: frozenset[int | None] | None = None,
+    currencies: list[str] | None = None,
+) -> int:
+    """Replace the per-customer rows of `as_of` (of `customer_ids` only, when given) with the
+    live aging on that date; returns the rows written. Rows are streamed in batches."""
+    stale = ARSummary.objects.filter(company=company, as_of=as_of)
+    if customer_ids is not None:
+        stale = stale.filter(selectors.customers_condition(customer_ids))
+    stale.delete()
+    written = 0
+    for currency in currencies or selectors.currencies_in_use(company=company):
+        filters = _filters(company, as_of, today, currency)
+        live = selectors.live_customer_rows(
+            company=company, filters=filters, detail=True, customer_ids=customer_ids
+        )
+        batch = []
+        for row in live.order_by("customer_id").iterator(chunk_size=BATCH):
+            batch.append(_summary_row(company, filters, row))
+            if len(batch) == BATCH:
+                written += len(ARSummary.objects.bulk_create(batch))
+                batch = []
+        written += len(ARSummary.objects.bulk_create(batch))
+    return written
+
+
+SUMMARY_FIELDS = (
+    *(f"count_{i}" for i in range(aging.MAX_BUCKETS)),
+    "at_risk",
+    "unapplied_credit",
+    "overdue_amount",
+)
+
+
+def _summary_row(company: Company, filters: ARFilters, row: dict) -> ARSummary:
+    return ARSummary(
+        company=company,
+        customer_id=row["customer_id"],
+        currency=filters.currency,
+        as_of=filters.as_of,
+        basis=filters.basis,
+        total=row["total_outstanding"],
+        overdue=row["overdue"],
+        open_documents=row["invoice_count"],
+        oldest_reference=row["oldest_reference"],
+        oldest_days_past_due=selectors.customer_days_past_due(row, filters),
+        overdue_invoices=row["overdue_count"],
+        overdue_days=row["overdue_days"] or 0,
+        overdue_weighted_days=row["weighted_days"] or 0,
+        **{f"bucket_{i}": row.get(f"bucket_{i}", 0) for i in range(aging.MAX_BUCKETS)},
+        **{name: row.get(name) or 0 for name in SUMMARY_FIELDS},
+    )
+
+
+def _stamp(company: Company, as_of: date, today: date) -> dict:
+    return {
+        "ledger_version": company.ledger_version,
+        "edges": company.aging_edges_key,
+        "reconstructed": as_of < today,
+    }
+
+
+def _snapshots_from_summaries(
+    company: Company, as_of: date, today: date, currencies: list[str]
+) -> None:
+    """The company's snapshot of `as_of` per currency: the sums of its per-customer rows."""
+    names = (*ARSummary.BUCKET_FIELDS, "total", "overdue")
+    sums = (
+        ARSummary.objects.filter(company=company, as_of=as_of, basis=company.aging_basis)
+        .order_by()
+        .values("currency")
+        .annotate(
+            **{f"sum_{name}": Coalesce(MoneySum(name), Value(ZERO)) for name in names},
+            sum_open_documents=Coalesce(Sum("open_documents"), 0),
+            sum_customers_with_balance=Count("id", filter=~Q(total=0)),
+        )
+    )
+    found = {
+        row["currency"]: {key.removeprefix("sum_"): value for key, value in row.items()}
+        for row in sums
+    }
+    for row in found.values():
+        del row["currency"]
+    empty = {**dict.fromkeys(names, ZERO), "open_documents": 0, "customers_with_balance": 0}
+    for currency in currencies:
+        ARSnapshot.objects.update_or_create(
+            company=company,
+            as_of=as_of,
+            currency=currency,
+            basis=company.aging_basis,
+            defaults={
+                **found.get(currency, empty),
+                **_stamp(company, as_of, today),
+                "customer_rows": True,
+            },
+        )
+
+
+def ar_snapshot_record(*, company: Company, as_of: date, today: date) -> list[ARSnapshot]:
+    """Write (or rewrite) the company's snapshot rows for `as_of` computed live, per currency."""
+    snapshots = []
+    for currency in selectors.currencies_in_use(company=company):
+        filters = _filters(company, as_of, today, currency)
+        dist = selectors.aging_distribution(company=company, filters=filters)
+        stats = selectors.summary_stats(company=company, filters=filters)
+        values = {f"bucket_{b.bucket.index}": b.amount for b in dist.buckets}
+        snapshot, _ = ARSnapshot.objects.update_or_create(
+            company=company,
+            as_of=as_of,
+            currency=currency,
+            basis=filters.basis,
+            defaults={
+                **dict.fromkeys(ARSummary.BUCKET_FIELDS, ZERO),
+                **values,
+                **_stamp(company, as_of, today),
+                "total": dist.total,
+                "overdue": stats.total_overdue,
+                "open_documents": stats.total_invoices,
+                "customers_with_balance": stats.total_customers,
+                "customer_rows": False,
+            },
+        )
+        snapshots.append(snapshot)
+    return snapshots
+
+
+def _refresh_other_days(
+    company: Company,
+    today: date,
+    dates: list[date],
+    delta: LoadDelta,
+    previous: int | None,
+) -> int:
+    """Past daily snapshots (no customer rows): recomputed live from the first date the load
+    moved; the earlier ones take the new stamp. Returns how many were recomputed."""
+    others = ARSnapshot.objects.filter(company=company, basis=company.aging_basis).exclude(
+        as_of__in=dates
+    )
+    if delta.nothing and previous is not None:
+        others.update(ledger_version=company.ledger_version)
+        return 0
+    if delta.since is not None:
+        others.filter(as_of__lt=delta.since).update(ledger_version=company.ledger_version)
+        others = others.filter(as_of__gte=delta.since)
+    days = others.order_by("as_of").values_list("as_of", flat=True).distinct()
+    return sum(len(ar_snapshot_record(company=company, as_of=d, today=today)) for d in days)
+
+
+def _forget_unstored(company: Company, dates: list[date]) -> None:
+    """Customer rows of days no longer stored (yesterday's today, a month-end that aged out,
+    another basis) go; those days keep their company-level snapshot."""
+    ARSummary.objects.filter(company=company).exclude(
+        as_of__in=dates, basis=company.aging_basis
+    ).delete()
+    ARSnapshot.objects.filter(company=company, customer_rows=True).exclude(
+        as_of__in=dates, basis=company.aging_basis
+    ).update(customer_rows=False)

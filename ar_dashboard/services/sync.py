@@ -24,17 +24,13 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ar_dashboard.models import ARSummary, Company, Invoice, SyncCursor, SyncLog
+from ar_dashboard.models import ARSnapshot, ARSummary, Company, SyncCursor, SyncLog
+from ar_dashboard.services import summaries
 from ar_dashboard.services.ledger_load import (
     EDIT_MARGIN,
     ExtractBatch,
     ParsedBatch,
     ledger_load,
-)
-from ar_dashboard.services.summaries import (
-    ar_snapshot_record,
-    ar_snapshots_backfill,
-    ar_summary_rebuild,
 )
 from connectors.unified.client import UnifiedClient
 from connectors.unified.records import SYNC_OBJECTS, RecordError, parse_timestamp
@@ -329,8 +325,8 @@ def ledger_commit(
     sync_log_id: int | None = None,
     today: date | None = None,
 ) -> ParsedBatch:
-    """Load the batch, advance the watermarks and (given `today`) rebuild the per-customer
-    summaries in one transaction, so the summaries are never out of step with the ledger.
+    """Load the batch, advance the watermarks and (given `today`) bring the stored summaries
+    to the new ledger version in one transaction, so they are never out of step with it.
 
     With `sync_log_id`, the transaction first locks that log and checks it is still running:
     a process stalled past its lease (and reaped, so another sync may be running) must not
@@ -346,29 +342,35 @@ def ledger_commit(
                     f"sync log {sync_log_id} is no longer running (its lease expired): "
                     "nothing loaded"
                 )
+        company.refresh_from_db(fields=["ledger_version"])
+        previous_version = company.ledger_version
         ledger_load(company=company, parsed=parsed, full=full, listed_since=listed_since)
         cursors_advance(company, batch, listed_since)
         if today is not None:
-            summaries = ar_summary_rebuild(company=company, as_of=today, today=today)
-            parsed.counts["summary"] = {"summaries": summaries}
+            parsed.counts["summary"] = summaries.summaries_refresh(
+                company=company,
+                today=today,
+                delta=getattr(parsed, "delta", None) or summaries.EVERYTHING,
+                previous_version=previous_version,
+            )
     return parsed
 
 
-def _has_documents(company: Company) -> bool:
-    return Invoice.objects.filter(company=company).exists()
-
-
-def summaries_refresh(*, company: Company, today: date, first_sync: bool) -> dict[str, int]:
-    """Today's snapshot (past month-ends on first sync); the per-customer summary of today is
-    rebuilt by `ledger_commit`, and again here only if it is missing or stale."""
-    current = ARSummary.objects.filter(
-        company=company, as_of=today, ledger_version=company.ledger_version
+def summaries_refresh(*, company: Company, today: date, first_sync: bool = False) -> dict[str, int]:
+    """The stored summaries of `today` at the current ledger version: what the load's
+    transaction wrote, or (when it was given no date, or the day turned since) recomputed."""
+    company.refresh_from_db(fields=["ledger_version"])
+    current = ARSnapshot.objects.filter(
+        company=company,
+        as_of=today,
+        customer_rows=True,
+        ledger_version=company.ledger_version,
+        edges=company.aging_edges_key,
     )
-    if current.exists() or not _has_documents(company):
-        counts = {"summaries": current.count()}
-    else:
-        counts = {"summaries": ar_summary_rebuild(company=company, as_of=today, today=today)}
-    counts["snapshots"] = len(ar_snapshot_record(company=company, as_of=today, today=today))
-    if first_sync:
-        counts["snapshots"] += ar_snapshots_backfill(company=company, today=today)
-    return counts
+    if current.exists():
+        return {
+            "summaries": ARSummary.objects.filter(company=company, as_of=today).count(),
+            "snapshots": current.count(),
+        }
+    with transaction.atomic():
+        return summaries.summaries_refresh(company=company, today=today)

@@ -90,3 +90,12 @@ class AllocationFactory(factory.django.DjangoModelFactory):
     ref = factory.Sequence(lambda n: f"pay:p{n}")
     amount = Decimal("100.00")
     allocated_on = date(2026, 2, 1)
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """As the load does, keep the document's `last_allocated_on` (the as-of read uses it)."""
+        from ar_dashboard.services.allocations import documents_last_allocated_refresh
+
+        row = super()._create(model_class, *args, **kwargs)
+        documents_last_allocated_refresh(company=row.company, document_ids={row.document_id})
+        return row

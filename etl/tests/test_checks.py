@@ -90,7 +90,7 @@ def test_rejected_records_warn_with_their_reasons():
 @pytest.mark.django_db
 def test_reconcile_check_reads_the_database_and_catches_a_stale_summary(run_sync, today):
     assert run_sync().success
-    summary = ARSummary.objects.get(currency="EUR")
+    summary = ARSummary.objects.get(currency="EUR", as_of=today)
     value = {"company_id": summary.company_id, "as_of": today}
 
     assert checks.totals_reconcile(value, DjangoResource()).passed

@@ -89,6 +89,8 @@ def _load(company, rows: list[dict]) -> list[aging.Document]:
             total=total,
             paid=paid,
             balance=total - paid,
+            # As the load keeps it: the as-of read path finds settled documents through it.
+            last_allocated_on=max((on for on, _ in allocations), default=None),
         )
         Allocation.objects.bulk_create(
             Allocation(

@@ -8,10 +8,10 @@ import pytest
 from django.db.models import F
 
 from ar_dashboard import aging, selectors
-from ar_dashboard.models import ARSummary, Company
+from ar_dashboard.models import ARSnapshot, ARSummary, Company
 from ar_dashboard.selectors import ARFilters
 from ar_dashboard.services.ledger_load import ExtractBatch, ledger_load, ledger_parse
-from ar_dashboard.services.summaries import ar_summary_rebuild
+from ar_dashboard.services.summaries import ar_day_store
 from ar_dashboard.tests.factories import CompanyFactory
 from connectors.unified.demo_ledger import generate_demo_ledger
 
@@ -52,11 +52,16 @@ def answers(company: Company, filters: ARFilters) -> dict:
 
 
 def stored_and_live(company: Company, filters: ARFilters) -> tuple[dict, dict]:
-    ar_summary_rebuild(company=company, as_of=filters.as_of, today=TODAY)
+    ar_day_store(company=company, as_of=filters.as_of, today=TODAY)
     assert ARSummary.objects.filter(company=company, as_of=filters.as_of).exists()
     stored = answers(company, filters)
-    ARSummary.objects.filter(company=company).delete()
+    forget_stored(company)
     return stored, answers(company, filters)
+
+
+def forget_stored(company: Company) -> None:
+    ARSnapshot.objects.filter(company=company).delete()
+    ARSummary.objects.filter(company=company).delete()
 
 
 def test_stored_summaries_answer_what_the_live_path_answers_today(demo_company):
@@ -82,7 +87,7 @@ def test_at_random_past_dates_stored_and_live_agree(demo_company):
 
 def test_a_customer_filter_is_served_from_its_own_row(demo_company):
     filters = ARFilters(as_of=TODAY, today=TODAY, currency="USD")
-    ar_summary_rebuild(company=demo_company, as_of=TODAY, today=TODAY)
+    ar_day_store(company=demo_company, as_of=TODAY, today=TODAY)
     customer_id = (
         ARSummary.objects.filter(company=demo_company, currency="USD")
         .exclude(customer=None)
@@ -90,14 +95,14 @@ def test_a_customer_filter_is_served_from_its_own_row(demo_company):
     )
     one = ARFilters(as_of=TODAY, today=TODAY, currency="USD", customer=customer_id)
     stored = answers(demo_company, one)
-    ARSummary.objects.filter(company=demo_company).delete()
+    forget_stored(demo_company)
     assert stored == answers(demo_company, one)
     assert len(stored["customers"]) == 1 and filters.customer is None
 
 
 def test_stale_summaries_are_never_served(demo_company, django_assert_num_queries):
     filters = ARFilters(as_of=TODAY, today=TODAY, currency="USD")
-    ar_summary_rebuild(company=demo_company, as_of=TODAY, today=TODAY)
+    ar_day_store(company=demo_company, as_of=TODAY, today=TODAY)
     # Corrupt the stored total: served while valid, ignored once the ledger moved on.
     ARSummary.objects.filter(company=demo_company, currency="USD").update(total=F("total") + 1)
     live_total = selectors.aging_distribution(company=demo_company, filters=filters).total
@@ -123,7 +128,7 @@ def summary_reads_rows(company, filters):
 
 def test_summary_stats_from_stored_rows_takes_two_queries(demo_company, django_assert_num_queries):
     filters = ARFilters(as_of=TODAY, today=TODAY, currency="USD")
-    ar_summary_rebuild(company=demo_company, as_of=TODAY, today=TODAY)
+    ar_day_store(company=demo_company, as_of=TODAY, today=TODAY)
     # 1: are valid rows stored for this as_of/version/scheme?  2: the sums over them.
     with django_assert_num_queries(2):
         selectors.summary_stats(company=demo_company, filters=filters)
