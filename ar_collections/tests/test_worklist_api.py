@@ -106,6 +106,7 @@ def test_risk_band_weighs_in(worked, alice, monkeypatch):
         ({"collector": "carol"}, None),  # 400
         ({"bucket": "over_120"}, ["Umbrella"]),
         ({"bucket": "1_30"}, ["Hooli", "Globex"]),
+        ({"name": "glo"}, ["Globex"]),  # the app's one name-prefix filter
         # The week of Tuesday 06-30 is 06-29..07-05: Initech's promise is due on its Sunday.
         ({"promises_due_this_week": "true"}, ["Initech"]),
         ({"promises_due_this_week": "true", "as_of": "2026-06-28"}, []),
