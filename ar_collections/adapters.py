@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import importlib
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
@@ -27,8 +27,10 @@ _RANK = {Role.VIEWER: 1, Role.COLLECTOR: 2, Role.ADMIN: 3}
 def _optional(module: str):
     try:
         return importlib.import_module(module)
-    except ImportError:
-        return None
+    except ModuleNotFoundError as exc:
+        if exc.name is not None and module.startswith(exc.name):
+            return None  # the module itself is not there yet
+        raise
 
 
 def require_collector(user, company: Company) -> None:
@@ -49,14 +51,17 @@ def require_collector(user, company: Company) -> None:
 
 
 def risk_bands(*, company: Company, filters: selectors.ARFilters) -> dict[int, str]:
-    """{customer id: "low" | "medium" | "high"} from the analytics risk score on `as_of`;
-    empty until analytics provides it (every customer then weighs 1.0 in the priority)."""
-    for name in ("ar_dashboard.analytics", "ar_dashboard.selectors_analytics", "ar_dashboard.risk"):
-        module = _optional(name)
-        reader = getattr(module, "customer_risk_bands", None) if module else None
-        if reader is not None:
-            return dict(reader(company=company, filters=filters))
-    return {}
+    """{customer id: "low" | "medium" | "high"}: the analytics risk score on `as_of` over the
+    customer's whole balance in the currency (`ar_dashboard.analytics.health`); empty until
+    analytics lands (every customer then weighs 1.0 in the priority)."""
+    health = _optional("ar_dashboard.analytics.health")
+    if health is None or not hasattr(health, "customer_health"):
+        return {}
+    whole = replace(
+        filters, bucket=None, min_amount=None, max_amount=None, customer=None, name_prefix=None
+    )
+    rows = health.customer_health(company=company, filters=whole)
+    return {row.customer_id: str(row.risk.band).lower() for row in rows}
 
 
 @dataclass(frozen=True)
