@@ -8,11 +8,17 @@ next sync loads it: the demo can show a promise to pay being kept. Stdlib only.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import json
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
+from connectors.unified.sandbox.query import ApiError
 from connectors.unified.sandbox.timestamps import iso_z
+
+if TYPE_CHECKING:
+    from connectors.unified.sandbox.server import SandboxServer
 
 
 class PaymentRequestError(ValueError):
@@ -88,3 +94,24 @@ def booked_payment(
     if left == 0:
         changes["paid_at"] = stamp
     return payment, changes
+
+
+def payment_create_answer(sandbox: SandboxServer, path: str, body: bytes) -> tuple:
+    """POST /payment/{connection_id}/payment: (201, headers, the new payment) or an ApiError."""
+    segments = [unquote(s) for s in path.strip("/").split("/")]
+    if len(segments) != 3 or segments[2] != "payment":
+        raise ApiError(405, "POST is only supported on /payment/{connection_id}/payment")
+    if segments[1] not in sandbox.connection_ids:
+        raise ApiError(404, f"connection {segments[1]!r} not found")
+    try:
+        request = json.loads(body or b"{}")
+    except ValueError:
+        raise ApiError(400, "the body must be a JSON object") from None
+    if not isinstance(request, dict):
+        raise ApiError(400, "the body must be a JSON object")
+    try:
+        payment = sandbox.data.record_payment(request, now=datetime.now(UTC))
+    except PaymentRequestError as exc:
+        raise ApiError(400, str(exc)) from None
+    encoded = json.dumps(payment).encode("utf-8")
+    return 201, {"Content-Type": "application/json"}, encoded

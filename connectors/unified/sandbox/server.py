@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from connectors.unified.sandbox.payments import PaymentRequestError
+from connectors.unified.sandbox.payments import payment_create_answer
 from connectors.unified.sandbox.query import ApiError, ListQuery, listing_key, parse_list_query
 from connectors.unified.sandbox.store import ROUTES, SandboxData
 
@@ -171,8 +171,8 @@ class SandboxServer:
         injected = self._injected_fault()
         if injected is not None:
             return injected
-        if method == "POST":
-            return self._create_payment(path, body)
+        if method == "POST" and path.startswith("/payment/"):
+            return payment_create_answer(self, path, body)
         if method != "GET":
             raise ApiError(405, f"{method} is not supported by the sandbox")
         segments = [unquote(s) for s in path.strip("/").split("/")]
@@ -189,25 +189,6 @@ class SandboxServer:
         page, total = self._list_page(object_type, parse_list_query(query))
         served = [self._served(object_type, record) for record in page]
         return _json(200, served, {"X-Total-Count": str(total)})
-
-    def _create_payment(self, path: str, body: bytes) -> tuple:
-        """POST /payment/{connection_id}/payment: record a payment (sandbox/payments.py)."""
-        segments = [unquote(s) for s in path.strip("/").split("/")]
-        if len(segments) != 3 or (segments[0], segments[2]) != ("payment", "payment"):
-            raise ApiError(405, "POST is only supported on /payment/{connection_id}/payment")
-        if segments[1] not in self.connection_ids:
-            raise ApiError(404, f"connection {segments[1]!r} not found")
-        try:
-            request = json.loads(body or b"{}")
-        except ValueError:
-            raise ApiError(400, "the body must be a JSON object") from None
-        if not isinstance(request, dict):
-            raise ApiError(400, "the body must be a JSON object")
-        try:
-            payment = self.data.record_payment(request, now=datetime.now(UTC))
-        except PaymentRequestError as exc:
-            raise ApiError(400, str(exc)) from None
-        return _json(201, payment)
 
     def _list_page(self, object_type: str, query: ListQuery) -> tuple[list[dict], int]:
         """One page with the paging faults applied: a clamp, records filtered, edits landing."""
