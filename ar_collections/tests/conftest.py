@@ -45,6 +45,15 @@ def no_retry_wait(settings):
 
 
 @pytest.fixture
+def no_risk_bands(monkeypatch):
+    """Holds the analytics risk score out, so a ranking is the formula's alone and can be
+    computed by hand here (the band weights have their own test)."""
+    from ar_collections import adapters
+
+    monkeypatch.setattr(adapters, "risk_bands", lambda **_: {})
+
+
+@pytest.fixture
 def pinned_today(time_machine):
     time_machine.move_to(NOW, tick=False)
     return AS_OF

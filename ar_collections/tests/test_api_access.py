@@ -146,6 +146,7 @@ def test_worklist_400s_name_the_param(ledger, alice, params, param):
     assert param in answer.json()
 
 
+@pytest.mark.usefixtures("no_risk_bands")
 def test_worklist_query_count_does_not_grow_with_customers(
     ledger, alice, django_assert_num_queries
 ):

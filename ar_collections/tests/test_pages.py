@@ -19,6 +19,7 @@ def test_worklist_page_needs_login(ledger):
     assert answer.status_code == 302 and "/accounts/login/" in answer["Location"]
 
 
+@pytest.mark.usefixtures("no_risk_bands")
 def test_worklist_page_lists_ranked_customers(ledger, bob):
     """Globex 1750.00, Hooli 2000.00, Umbrella 900.00, Initech 2000.00 (no promises here):
     Hooli and Initech tie at 2000.00 (by name), then Globex, Umbrella."""
@@ -30,6 +31,7 @@ def test_worklist_page_lists_ranked_customers(ledger, bob):
     assert "Stark" not in html
 
 
+@pytest.mark.usefixtures("no_risk_bands")
 def test_worklist_csv_export(ledger, bob):
     answer = login(bob).get("/ar/collections/", {"as_of": "2026-06-30", "format": "csv"})
     assert answer["Content-Type"].startswith("text/csv")

@@ -10,6 +10,7 @@ from ar_collections.services import activities
 from ar_collections.tests.conftest import client_for
 
 URL = "/ar/api/collections/"
+pytestmark = pytest.mark.usefixtures("no_risk_bands")
 
 
 @pytest.fixture

@@ -70,6 +70,7 @@ def worklist(transactional_db):
         yield globex
 
 
+@pytest.mark.usefixtures("no_risk_bands")
 def test_a_collector_logs_a_note_and_a_promise_from_the_worklist(
     live_server, worklist, browser_page
 ):
