@@ -1,6 +1,7 @@
 """The collections pages: worklist (HTML, CSV), customer page, reminder preview and send."""
 
 from datetime import date
+from decimal import Decimal as D
 
 import pytest
 from django.test import Client
@@ -100,3 +101,26 @@ def test_preview_then_send_a_reminder(ledger, carol, bob, smtp):
 def test_outsider_gets_404_on_customer_pages(ledger, charlie, path):
     url = f"/ar/collections/customers/{ledger.globex.pk}/{path}"
     assert login(charlie).get(url).status_code == 404
+
+
+def test_the_drill_down_panel_shows_promises_disputes_and_activity(ledger, carol):
+    from django.template import Context, Template
+
+    from ar_collections.services import activities
+
+    activities.promise_create(
+        customer=ledger.globex,
+        author=carol,
+        made_on=date(2026, 6, 28),
+        promised_on=date(2026, 7, 3),
+        amount=D("250.00"),
+    )
+    activities.dispute_open(
+        invoice=ledger.docs.g2, reason="Wrong price", author=carol, opened_on=date(2026, 6, 29)
+    )
+    html = Template("{% load collections_panel %}{% collections_panel customer as_of %}").render(
+        Context({"customer": ledger.globex, "as_of": date(2026, 6, 30)})
+    )
+    assert "Promise: $250.00 by 2026-07-03 (paid $0.00)" in html
+    assert "in dispute</span> G-2: Wrong price" in html
+    assert "Promised 250.00 USD by 2026-07-03" in html
