@@ -35,9 +35,18 @@ def _optional(module: str):
 
 def require_collector(user, company: Company) -> None:
     """404 for an outsider, 403 for a viewer: collection writes need the collector role."""
+    _require(user, company, Role.COLLECTOR)
+
+
+def require_admin(user, company: Company) -> None:
+    """404 for an outsider, 403 below admin: the cadence and report settings are the company's."""
+    _require(user, company, Role.ADMIN)
+
+
+def _require(user, company: Company, role: str) -> None:
     access = importlib.import_module("ar_dashboard.access")
     if hasattr(access, "require_role"):
-        access.require_role(user, company, Role.COLLECTOR)
+        access.require_role(user, company, role)
         return
     if not (user.is_authenticated and user.is_active):
         raise Http404("No such company")
@@ -46,8 +55,8 @@ def require_collector(user, company: Company) -> None:
     membership = Membership.objects.filter(user=user, company=company).first()
     if membership is None:
         raise Http404("No such company")
-    if _RANK.get(membership.role, 0) < _RANK[Role.COLLECTOR]:
-        raise PermissionDenied("This needs the collector role")
+    if _RANK.get(membership.role, 0) < _RANK[role]:
+        raise PermissionDenied(f"This needs the {role} role")
 
 
 def risk_bands(*, company: Company, filters: selectors.ARFilters) -> dict[int, str]:

@@ -6,6 +6,7 @@ app_name = "ar_collections"
 
 urlpatterns = [
     path("", views.worklist, name="worklist"),
+    path("settings/", views.company_settings, name="settings_company"),
     path("customers/<str:customer_id>/", views.customer_page, name="customer"),
     path("customers/<str:customer_id>/activity/", views.activity_add, name="activity_add"),
     path("customers/<str:customer_id>/promise/", views.promise_add, name="promise_add"),

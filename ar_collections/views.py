@@ -317,3 +317,36 @@ def reminder_preview(request, customer_id: str):
         "as_of": as_of,
     }
     return render(request, "ar_collections/reminder_preview.html", context)
+
+
+@login_required
+def company_settings(request):
+    """The company's reminder cadence (texts) and scheduled report: admins edit, others read."""
+    from ar_collections.forms import SettingsForm, StageFormSet
+
+    companies = list(companies_for_user(request.user))
+    if not companies:
+        return render(request, "ar_dashboard/no_company.html")
+    params = request.GET.copy()
+    params.setdefault("company", str(companies[0].pk))
+    try:
+        company, _ = parse_filters(params, request.user)
+    except ValidationError as exc:
+        return _bad_request(request, exc)
+    settings_row = reminders.collection_settings_get(company=company)
+    reminders.reminder_cadence_ensure(company=company)
+    stages = ReminderStage.objects.filter(company=company).order_by("days_after_due")
+    data = request.POST if request.method == "POST" else None
+    form = SettingsForm(data, instance=settings_row, prefix="s")
+    formset = StageFormSet(data, queryset=stages, prefix="st")
+    if request.method == "POST":
+        adapters.require_admin(request.user, company)
+        if form.is_valid() and formset.is_valid():
+            form.save()
+            for stage in formset.save(commit=False):
+                stage.company = company
+                stage.save()
+            messages.success(request, "Collections settings saved.")
+            return redirect(f"{request.path}?company={company.pk}")
+    context = {"company": company, "form": form, "formset": formset}
+    return render(request, "ar_collections/settings.html", context)

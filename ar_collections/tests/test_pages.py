@@ -124,3 +124,40 @@ def test_the_drill_down_panel_shows_promises_disputes_and_activity(ledger, carol
     assert "Promise: $250.00 by 2026-07-03 (paid $0.00)" in html
     assert "in dispute</span> G-2: Wrong price" in html
     assert "Promised 250.00 USD by 2026-07-03" in html
+
+
+def test_company_settings_admins_edit_the_cadence_others_read(ledger, alice, carol, charlie):
+    from ar_collections.models import ReminderStage
+
+    url = f"/ar/collections/settings/?company={ledger.company.pk}"
+    page = login(carol).get(url)
+    assert page.status_code == 200 and "1 day overdue" in page.content.decode()
+    stages = list(ReminderStage.objects.filter(company=ledger.company))
+    data = {
+        "s-reminders_enabled": "on",
+        "s-report_enabled": "on",
+        "s-report_recipients": "cfo@acme.example\n",
+        "s-report_frequency": "weekly",
+        "s-report_weekday": "4",
+        "st-TOTAL_FORMS": str(len(stages)),
+        "st-INITIAL_FORMS": str(len(stages)),
+    }
+    for i, stage in enumerate(stages):
+        data |= {
+            f"st-{i}-id": str(stage.pk),
+            f"st-{i}-name": stage.name,
+            f"st-{i}-days_after_due": str(stage.days_after_due),
+            f"st-{i}-subject": stage.subject,
+            f"st-{i}-body": stage.body,
+            f"st-{i}-is_active": "on",
+            f"st-{i}-attach_statement": "on",
+        }
+    data["st-0-subject"] = "Hello {{ customer.name }}"
+    assert login(carol).post(url, data).status_code == 403
+    assert login(charlie).get(url).status_code == 404
+    bad = login(alice).post(url, {**data, "st-1-body": "{% if %}"})
+    assert bad.status_code == 200 and "Template error" in bad.content.decode()
+    assert login(alice).post(url, data).status_code == 302
+    assert ReminderStage.objects.get(pk=stages[0].pk).subject == "Hello {{ customer.name }}"
+    settings_row = ledger.company.collection_settings
+    assert (settings_row.report_weekday, settings_row.recipients) == (4, ["cfo@acme.example"])
