@@ -80,13 +80,23 @@ class Attachment:
     mimetype: str
 
 
+def _statement_pdf_reader():
+    pdf = _optional("ar_dashboard.exports.pdf")
+    return getattr(pdf, "customer_statement_pdf", None) if pdf is not None else None
+
+
+def customer_statement_name(*, as_of: date) -> str:
+    """The statement attachment's file name, without making the file (previews)."""
+    return f"statement-{as_of}.{'pdf' if _statement_pdf_reader() else 'csv'}"
+
+
 def customer_statement(*, customer: Customer, as_of: date) -> Attachment:
     """The customer's statement as of `as_of`: the exports PDF, or until it lands a CSV of the
     open documents in the customer's currency (read through the same selectors)."""
-    pdf = _optional("ar_dashboard.exports.pdf")
-    if pdf is not None and hasattr(pdf, "customer_statement_pdf"):
-        content = pdf.customer_statement_pdf(customer=customer, as_of=as_of)
-        return Attachment(f"statement-{as_of}.pdf", content, "application/pdf")
+    reader = _statement_pdf_reader()
+    if reader is not None:
+        content = reader(customer=customer, as_of=as_of)
+        return Attachment(customer_statement_name(as_of=as_of), content, "application/pdf")
     company = customer.company
     filters = selectors.ARFilters(
         as_of=as_of,
@@ -101,7 +111,8 @@ def customer_statement(*, customer: Customer, as_of: date) -> Attachment:
         writer.writerow(
             [doc.number, doc.posted_on, doc.due_on, doc.days_past_due, doc.currency, doc.amount]
         )
-    return Attachment(f"statement-{as_of}.csv", out.getvalue().encode(), "text/csv")
+    name = customer_statement_name(as_of=as_of)
+    return Attachment(name, out.getvalue().encode(), "text/csv")
 
 
 def aging_summary_files(

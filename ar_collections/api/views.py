@@ -263,7 +263,7 @@ class ReminderPreviewView(ReadView):
             "subject": rendered.subject,
             "body": rendered.body,
             "recipients": rendered.recipients,
-            "attachment": rendered.attachment.filename if rendered.attachment else None,
+            "attachment": rendered.attachment,
         }
         return Response(io.ReminderPreviewOut(data).data)
 

@@ -141,7 +141,7 @@ class RenderedReminder:
     subject: str
     body: str
     recipients: list[str]
-    attachment: adapters.Attachment | None
+    attachment: str | None  # the statement's file name (made when the email is sent)
 
 
 def reminder_render(
@@ -168,7 +168,7 @@ def reminder_render(
     total = selectors.summary_total(company=company, filters=filters)
     attachment = None
     if stage.attach_statement:
-        attachment = adapters.customer_statement(customer=customer, as_of=as_of)
+        attachment = adapters.customer_statement_name(as_of=as_of)
     context = {
         "customer": customer,
         "company": company,
