@@ -368,18 +368,27 @@ def live_customer_rows(
     bucket, the overdue-invoice figures, unapplied credit, the part over 90 days);
     `customer_ids` limits the rows to those customers (None in it: the unknown customer).
     """
-    scheme = company.aging_scheme
+    documents = open_documents(company=company, filters=filters)
+    if customer_ids is not None:
+        documents = documents.filter(customers_condition(customer_ids))
+    return customer_rows_of(documents, scheme=company.aging_scheme, filters=filters, detail=detail)
+
+
+def customer_rows_of(
+    documents: QuerySet, *, scheme: aging.AgingScheme, filters: ARFilters, detail: bool = False
+) -> QuerySet:
+    """GROUP BY customer over any queryset of documents that carry `amount` (their balance on
+    `as_of`), `customer`, `due_on` and `posted_on`: the open documents, or their staged copy."""
     extra = {}
     if detail:
         counted = _bucket_aggregates(scheme, filters, amount="bucket_", count="count_")
+        oldest = Min(_reference_field(filters.basis), filter=Q(amount__gt=0))
         extra = {
             **{key: value for key, value in counted.items() if key.startswith("count_")},
             **_overdue_aggregates(filters),
             "at_risk": _at_risk(filters),
+            "oldest_days_past_due": DaysBetween(Value(filters.as_of, DateField()), oldest),
         }
-    documents = open_documents(company=company, filters=filters)
-    if customer_ids is not None:
-        documents = documents.filter(customers_condition(customer_ids))
     return (
         documents.order_by()
         .values("customer_id")

@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
         help="seconds any query of a timed request may run (PostgreSQL); the request then fails",
     )
     parser.add_argument(
+        "--loads-only",
+        action="store_true",
+        help="time the loads only: the full sync stops after its load step, no request timed",
+    )
+    parser.add_argument(
         "--requests-only",
         action="store_true",
         help="time requests on the ledgers an earlier run loaded (no generation, no sync)",
@@ -105,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         cold_cache=args.cold_cache,
         statement_timeout=args.statement_timeout,
         requests_only=args.requests_only,
+        loads_only=args.loads_only,
     )
     results = []
     for size in args.sizes:

@@ -58,6 +58,9 @@ class BenchConfig:
     sync_timeout: float = 3600.0
     cold_cache: bool = False  # clear caches before every request, not only every series
     statement_timeout: float = 120.0  # seconds a query of a timed request may run (PostgreSQL)
+    # Time the loads only: the full sync is stopped once its load step has committed (the
+    # first sync's month-end backfill is summary work, timed apart), no request is timed.
+    loads_only: bool = False
     requests_only: bool = False  # reuse the ledger an earlier run of the size loaded
 
 
@@ -101,6 +104,8 @@ def run_size(config: BenchConfig, documents: int) -> SizeResult:
     connection_id = f"{COMPANY_PREFIX}{documents}"
     if not config.requests_only:
         _load(config, result)
+    if config.loads_only:
+        return result
     company = Company.objects.filter(unified_connection_id=connection_id).first()
     if not all(run.ok for run in result.syncs):
         result.errors.append("a sync failed: requests not timed")
@@ -146,10 +151,14 @@ def _syncs(config: BenchConfig, upstream: UpstreamProcess, result: SizeResult, l
         "api_key": upstream.api_key,
         "timeout": config.sync_timeout,
     }
-    full = run_sync("full sync", full=True, log_path=log / "sync-full.log", **common)
+    stop = "ledger_loaded" if config.loads_only else None
+    label = "full sync (stopped after ledger_loaded)" if stop else "full sync"
+    full = run_sync(label, full=True, log_path=log / "sync-full.log", stop_after=stop, **common)
     result.syncs.append(full)
     if not full.ok:
         return
+    if stop:
+        release_stopped_sync(upstream.connection_id)
     first_at, last_at = edit_window(config)
     result.changed = upstream.pay(
         count=config.changed, day=config.today, first_at=first_at, last_at=last_at
@@ -160,6 +169,25 @@ def _syncs(config: BenchConfig, upstream: UpstreamProcess, result: SizeResult, l
         "sync with nothing changed", full=False, log_path=log / "sync-none.log", **common
     )
     result.syncs.append(nothing)
+
+
+def release_stopped_sync(connection_id: str) -> None:
+    """The stopped sync's log marked failed and its staging dropped (a killed sync's lock)."""
+    from django.utils import timezone
+
+    from ar_dashboard.models import SyncLog
+    from ar_dashboard.services.staging import staging_clear
+
+    logs = SyncLog.objects.filter(
+        company__unified_connection_id=connection_id, status=SyncLog.Status.RUNNING
+    )
+    for log in logs:
+        staging_clear(sync_log_id=log.pk)
+    logs.update(
+        status=SyncLog.Status.FAILED,
+        error="stopped by the bench after its load",
+        finished_at=timezone.now(),
+    )
 
 
 def edit_window(config: BenchConfig) -> tuple[datetime, datetime]:

@@ -156,10 +156,12 @@ def _sync_row(run: SyncRun, documents: int) -> str:
         job += f" ({step} {seconds:,.1f} s)"
     rss = _mb(run.peak_rss_mb) + ("" if run.rss_scope == "sync process" else f" ({run.rss_scope})")
     wall = f"{run.wall_seconds:,.1f} s"
+    if run.cpu_seconds is not None:
+        wall += f" (CPU {run.cpu_seconds:,.1f} s)"
     if not run.ok:
         return f"| {run.label} | {wall} | {job} | {rss} | – | failed: {run.error} |"
     memory_ok = run.peak_rss_mb is not None and run.peak_rss_mb <= PEAK_RSS_MB
-    if run.label == "full sync":
+    if run.label.startswith("full sync"):
         rate = documents / run.wall_seconds
         projected = run.wall_seconds * MILLION / documents
         wall += f" ({rate:,.0f} documents/s)"

@@ -40,6 +40,8 @@ class SyncRun:
     ok: bool
     error: str = ""
     job_seconds: float | None = None  # from sync_ar's own progress lines
+    # CPU the sync process used (user + system): on a shared machine, what wall time is not.
+    cpu_seconds: float | None = None
     steps: dict[str, float] = field(default_factory=dict)  # step -> seconds it took
     output_tail: str = ""
 
@@ -79,11 +81,18 @@ def run_sync(
     full: bool,
     timeout: float,
     log_path: Path,
+    stop_after: str | None = None,
 ) -> SyncRun:
-    """Run sync_ar once (a child process when it can reach the database) and time it."""
+    """Run sync_ar once (a child process when it can reach the database) and time it.
+
+    With `stop_after` (a step name, e.g. `ledger_loaded`) the child is killed as soon as that
+    step has finished: wall time and peak RSS are those of the sync up to that step.
+    """
     command = sync_command(connection_id=connection_id, name=name, base_url=base_url, full=full)
     if child_can_share_database():
-        return _in_child(label, command, api_key=api_key, timeout=timeout, log_path=log_path)
+        return _in_child(
+            label, command, api_key=api_key, timeout=timeout, log_path=log_path, stop=stop_after
+        )
     return _in_process(label, command, api_key=api_key, log_path=log_path)
 
 
@@ -100,8 +109,24 @@ def _child_env(api_key: str) -> dict[str, str]:
     return env
 
 
+def _finished(log_path: Path, step: str | None) -> bool:
+    if step is None:
+        return False
+    for line in log_path.read_text(errors="replace").splitlines():
+        found = STEP_LINE.match(line.strip())
+        if found and found.group(3) == step and not found.group(2):
+            return True
+    return False
+
+
 def _in_child(
-    label: str, command: list[str], *, api_key: str, timeout: float, log_path: Path
+    label: str,
+    command: list[str],
+    *,
+    api_key: str,
+    timeout: float,
+    log_path: Path,
+    stop: str | None = None,
 ) -> SyncRun:
     argv = [sys.executable, str(PROJECT_ROOT / "manage.py"), *command]
     with open(log_path, "w") as log:
@@ -109,27 +134,37 @@ def _in_child(
         child = subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
             argv, cwd=PROJECT_ROOT, env=_child_env(api_key), stdout=log, stderr=subprocess.STDOUT
         )
-        timed_out = False
+        timed_out = stopped = False
+        checked = started
         while True:
             # wait4 gives this child's own rusage: its peak RSS, not the sandbox's or ours.
             pid, status, usage = os.wait4(child.pid, os.WNOHANG)
             if pid:
                 break
+            if stop and time.monotonic() - checked > 0.5:
+                checked = time.monotonic()
+                if _finished(log_path, stop):
+                    wall = time.monotonic() - started
+                    child.kill()
+                    _, status, usage = os.wait4(child.pid, 0)
+                    stopped = True
+                    break
             if time.monotonic() - started > timeout:
                 child.kill()
                 _, status, usage = os.wait4(child.pid, 0)
                 timed_out = True
                 break
             time.sleep(0.02)
-        wall = time.monotonic() - started
+        if not stopped:
+            wall = time.monotonic() - started
     child.returncode = os.waitstatus_to_exitcode(status)
     output = log_path.read_text(errors="replace")
     error = f"did not finish in {timeout:.0f} s (killed)" if timed_out else ""
-    if not error and child.returncode != 0:
+    if not error and child.returncode != 0 and not stopped:
         error = f"exit status {child.returncode}: {_last_line(output)}"
-    return _with_steps(
-        SyncRun(label, wall, usage.ru_maxrss / 1024, "sync process", not error, error), output
-    )
+    run = SyncRun(label, wall, usage.ru_maxrss / 1024, "sync process", not error, error)
+    run.cpu_seconds = round(usage.ru_utime + usage.ru_stime, 1)
+    return _with_steps(run, output)
 
 
 def _in_process(label: str, command: list[str], *, api_key: str, log_path: Path) -> SyncRun:

@@ -1,8 +1,10 @@
 """The sync of one company as Dagster assets: extract → validate → load → summarize → log.
 
-Each asset is a thin wrapper over a step of `ar_dashboard.services.sync`. Values pass between
-assets in memory: raw records are plain Python lists, the validated batch a dataclass, neither
-worth persisting.
+Each asset is a thin wrapper over a step of `ar_dashboard.services.sync`. The records never
+pass between assets: each extract writes its pages to the sync's staging table as they come
+(`ar_dashboard.services.staging`) and returns a small descriptor (count, newest update);
+validation and the load read the staging back in batches. What passes in memory is small:
+the plan, those descriptors, and the validation report (counts, rejects, warnings).
 
 Django models are imported inside the asset bodies, after `DjangoResource` has set Django up:
 importing this module must not need a settings module (see etl/resources.py).
@@ -11,6 +13,7 @@ importing this module must not need a settings module (see etl/resources.py).
 import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from dagster import (
@@ -28,7 +31,6 @@ from etl.resources import DjangoResource, UnifiedResource
 
 if TYPE_CHECKING:
     from ar_dashboard.models import Company, SyncLog
-    from ar_dashboard.services.ledger_load import ExtractBatch
 
 GROUP = "ar_sync"
 
@@ -87,14 +89,12 @@ def _company(plan: dict) -> "Company":
     return Company.objects.get(pk=plan["company_id"])
 
 
-def _extract_batch(
-    contacts: list, invoices: list, creditmemos: list, payments: list
-) -> "ExtractBatch":
-    from ar_dashboard.services.ledger_load import ExtractBatch
-
-    return ExtractBatch(
-        contacts=contacts, invoices=invoices, creditmemos=creditmemos, payments=payments
-    )
+def _latest_updates(*staged: dict) -> dict[str, datetime | None]:
+    """Each listing's newest `updated_at`, from the extract descriptors."""
+    return {
+        s["obj"]: datetime.fromisoformat(s["latest_update"]) if s["latest_update"] else None
+        for s in staged
+    }
 
 
 @asset(group_name=GROUP)
@@ -150,22 +150,30 @@ def _unified_raw_asset(obj: str) -> AssetsDefinition:
     @asset(
         name=f"unified_{obj}_raw",
         group_name=GROUP,
-        description=f"Every {obj} record Unified.to returned since the cursor, as sent.",
+        description=f"Every {obj} record Unified.to returned since the cursor, as sent "
+        "(staged in the database; the value is their count and newest update).",
     )
     def unified_raw(
         sync_plan: dict, django: DjangoResource, unified: UnifiedResource
-    ) -> Output[list]:
-        from ar_dashboard.services.sync import extract_object
+    ) -> Output[dict]:
+        from ar_dashboard.services.sync import extract_stage
 
         with recorded_step(sync_plan, f"fetching {obj}"):
             company = _company(sync_plan)
             with unified.get_client() as client:
-                records = extract_object(client, company, obj, sync_plan["cursors"][obj])
+                report = extract_stage(
+                    client,
+                    company,
+                    obj,
+                    sync_plan["cursors"][obj],
+                    sync_log_id=sync_plan["sync_log_id"],
+                )
                 stats = dict(client.stats)
+        latest = report.latest_update.isoformat() if report.latest_update else None
         return Output(
-            records,
+            {"obj": obj, "records": report.records, "latest_update": latest},
             metadata={
-                "records": len(records),
+                "records": report.records,
                 "requests": stats["requests"],
                 "retries": stats["retries"],
             },
@@ -193,28 +201,23 @@ def _counts_metadata(parsed: Any, *keys: str) -> dict[str, int]:
 @asset(group_name=GROUP)
 def ledger_validated(
     sync_plan: dict,
-    unified_contacts_raw: list,
-    unified_invoices_raw: list,
-    unified_creditmemos_raw: list,
-    unified_payments_raw: list,
+    unified_contacts_raw: dict,
+    unified_invoices_raw: dict,
+    unified_creditmemos_raw: dict,
+    unified_payments_raw: dict,
     django: DjangoResource,
 ) -> Output:
-    """Typed records (a ParsedBatch); bad ones rejected with a reason, suspicious ones warned."""
-    from ar_dashboard.services.ledger_load import ledger_parse
+    """The validation report of the staged records (a ParsedBatch without records): counts,
+    bad ones rejected with a reason, suspicious ones warned."""
+    from ar_dashboard.services.ledger_load import ledger_validate_staged
 
     with recorded_step(sync_plan, "validating"):
-        batch = _extract_batch(
-            unified_contacts_raw,
-            unified_invoices_raw,
-            unified_creditmemos_raw,
-            unified_payments_raw,
-        )
-        parsed = ledger_parse(batch=batch)
+        parsed, documents = ledger_validate_staged(sync_log_id=sync_plan["sync_log_id"])
     return Output(
         parsed,
         metadata={
             **_counts_metadata(parsed, "fetched", "rejected", "skipped"),
-            "documents": len(parsed.documents),
+            "documents": documents,
             "warnings": len(parsed.warnings),
         },
     )
@@ -224,13 +227,14 @@ def ledger_validated(
 def ledger_loaded(
     sync_plan: dict,
     ledger_validated: Any,
-    unified_contacts_raw: list,
-    unified_invoices_raw: list,
-    unified_creditmemos_raw: list,
-    unified_payments_raw: list,
+    unified_contacts_raw: dict,
+    unified_invoices_raw: dict,
+    unified_creditmemos_raw: dict,
+    unified_payments_raw: dict,
     django: DjangoResource,
 ) -> Output:
-    """The company's ledger after the upsert (one transaction with the cursors); load counts."""
+    """The company's ledger after the upsert (one transaction with the cursors); load counts
+    and the load's `delta` (customers and earliest date changed)."""
     from ar_dashboard.services.sync import ledger_commit
 
     # The load adds counts and allocation warnings to the batch it is given: give it a copy,
@@ -242,16 +246,15 @@ def ledger_loaded(
         warnings=list(ledger_validated.warnings),
     )
     with recorded_step(sync_plan, "loading", parsed) as log:
-        batch = _extract_batch(
-            unified_contacts_raw,
-            unified_invoices_raw,
-            unified_creditmemos_raw,
-            unified_payments_raw,
-        )
         ledger_commit(
             company=log.company,
-            batch=batch,
             parsed=parsed,
+            latest_updates=_latest_updates(
+                unified_contacts_raw,
+                unified_invoices_raw,
+                unified_creditmemos_raw,
+                unified_payments_raw,
+            ),
             full=sync_plan["full"],
             listed_since=log.started_at,
             sync_log_id=log.pk,

@@ -30,6 +30,8 @@ from django.db.models.functions import Coalesce
 from ar_dashboard import aging
 from ar_dashboard.expressions import MoneySum
 from ar_dashboard.models import Allocation, Company, Invoice, Payment
+from ar_dashboard.services import bulk
+from ar_dashboard.services.load_delta import DeltaTracker
 from connectors.unified.records import DocumentRecord, PaymentRecord
 
 BATCH = 500
@@ -226,9 +228,17 @@ def allocations_rebuild(
     warnings: list[dict],
     dead_documents: Iterable[str] = (),
     dead_payments: Iterable[str] = (),
+    changes: DeltaTracker | None = None,
+    analyze_fresh_rows: bool = True,
 ) -> None:
     """Replace the statements of the batch's records, drop what dead objects sourced or received,
-    re-rank the pairs touched, then refresh implied rows and unapplied-payment balances."""
+    re-rank the pairs touched, then refresh implied rows and unapplied-payment balances.
+
+    Every row added, restated, re-ranked or removed is noted in `changes` (its document, date).
+    A load calling this batch after batch passes `analyze_fresh_rows=False` and refreshes the
+    statistics itself (as the table doubles), rather than once per batch.
+    """
+    changes = changes if changes is not None else DeltaTracker(everything=True)
     dead_documents, dead_payments = set(dead_documents), set(dead_payments)
     document_ids = {d.id for d in documents} | dead_documents
     document_ids |= {a.target_id for d in documents for a in d.allocations}
@@ -260,23 +270,23 @@ def allocations_rebuild(
     # A line-less payment's rows are restated after ranking (below), not withdrawn here.
     spared = {f"pay:{p.id}" for p in _lineless(payments)}
     touched = _withdraw(
-        company, stated_by - spared, dead_refs, dead_targets, {_key(r) for r in rows}
+        company, stated_by - spared, dead_refs, dead_targets, {_key(r) for r in rows}, changes
     )
-    _save(rows)
-    if len(rows) >= ANALYZE_THRESHOLD:
+    _save(rows, changes)
+    if analyze_fresh_rows and len(rows) >= ANALYZE_THRESHOLD:
         analyze(Allocation)  # fresh rows without statistics: the lookups below would scan
     touched.refs |= {row.ref for row in rows}
     touched.documents |= {row.document_id for row in rows}
-    _rank(company, touched)
+    _rank(company, touched, changes)
 
-    capped, withdrawn = _invoice_id_lines(company, stored, payments, local_date, warnings)
-    _save(capped)
+    capped, withdrawn = _invoice_id_lines(company, stored, payments, local_date, warnings, changes)
+    _save(capped, changes)
     touched.refs |= withdrawn.refs | {row.ref for row in capped}
     touched.documents |= withdrawn.documents | {row.document_id for row in capped}
-    _rank(company, touched)
+    _rank(company, touched, changes)
 
     touched.documents |= {row["id"] for row in stored.docs.values()}
-    _refresh_implied(company, touched.documents, local_date, warnings)
+    _refresh_implied(company, touched.documents, local_date, warnings, changes)
     _refresh_payment_documents(touched.documents)
     documents_last_allocated_refresh(company=company, document_ids=touched.documents)
 
@@ -300,6 +310,7 @@ def _withdraw(
     dead_refs: set[str],
     dead_targets: set[str],
     keep: set[tuple],
+    changes: DeltaTracker,
 ) -> _Touched:
     """Delete the rows the batch's records no longer state, and every row of a dead object.
 
@@ -322,39 +333,48 @@ def _withdraw(
                     stale.append(pk)
                     touched.refs.add(key[1])
                     touched.documents.add(key[0])
+                    changes.document(key[0], key[4])
             for ids in _chunks(stale):
                 Allocation.objects.filter(id__in=ids).delete()
     return touched
 
 
-def _save(rows: list[Allocation]) -> None:
-    """Insert new rows, update the amount of restated ones (same statement line)."""
-    Allocation.objects.bulk_create(
-        rows,
-        batch_size=BATCH,
-        update_conflicts=True,
-        unique_fields=["document", "ref", "target", "stated_by", "allocated_on", "line"],
-        update_fields=["payment", "kind", "amount", "rank"],
+SAVED = ("company_id", "payment_id", "kind", "rank", "effective", "amount", *ROW_KEY)
+
+
+def _save(rows: list[Allocation], changes: DeltaTracker | None = None) -> None:
+    """Insert new rows, update the amount of restated ones (same statement line); each row
+    is noted in `changes` when given."""
+    unique = {_key(row): row for row in rows}  # one row a key: the upsert needs it
+    for row in unique.values() if changes is not None else ():
+        changes.document(row.document_id, row.allocated_on)
+    bulk.rows_upsert(
+        Allocation,
+        SAVED,
+        [tuple(getattr(row, name) for name in SAVED) for row in unique.values()],
+        unique=("document", "ref", "target", "stated_by", "allocated_on", "line"),
+        update=("payment", "kind", "amount", "rank"),
     )
 
 
-def _rank(company: Company, touched: _Touched) -> None:
+def _rank(company: Company, touched: _Touched, changes: DeltaTracker) -> None:
     """For each (source, target) pair of the touched sources, only the best rank counts."""
     for chunk in _chunks(touched.refs):
         rows = list(
             Allocation.objects.filter(company=company, ref__in=chunk).values_list(
-                "id", "ref", "target", "rank", "effective", "document_id"
+                "id", "ref", "target", "rank", "effective", "document_id", "allocated_on"
             )
         )
         best: dict[tuple[str, str], int] = {}
-        for _, ref, target, rank, _, _ in rows:
+        for _, ref, target, rank, *_ in rows:
             best[(ref, target)] = min(rank, best.get((ref, target), rank))
         flips = {True: [], False: []}
-        for pk, ref, target, rank, effective, document_id in rows:
+        for pk, ref, target, rank, effective, document_id, on in rows:
             wanted = rank == best[(ref, target)]
             if wanted != effective:
                 flips[wanted].append(pk)
                 touched.documents.add(document_id)
+                changes.document(document_id, on)
         for value, ids in flips.items():
             for ids_chunk in _chunks(ids):
                 Allocation.objects.filter(id__in=ids_chunk).update(effective=value)
@@ -382,7 +402,12 @@ def _lineless(payments: list[PaymentRecord]) -> list[PaymentRecord]:
 
 
 def _invoice_id_lines(
-    company: Company, stored: _Stored, payments: list[PaymentRecord], local_date, warnings
+    company: Company,
+    stored: _Stored,
+    payments: list[PaymentRecord],
+    local_date,
+    warnings,
+    changes: DeltaTracker,
 ) -> tuple[list[Allocation], _Touched]:
     """A payment naming an invoice without lines pays it only up to its unexplained paid part.
 
@@ -428,12 +453,16 @@ def _invoice_id_lines(
         statement = _Statement(company, stored, ref, Allocation.Rank.SOURCE, warnings)
         statement.line(ref, payment.invoice_id, applied, local_date(payment.paid_at), "payment")
         rows += statement.rows
-    touched = _withdraw(company, set(own_refs), set(), set(), {_key(r) for r in rows})
+    touched = _withdraw(company, set(own_refs), set(), set(), {_key(r) for r in rows}, changes)
     return rows, touched
 
 
 def _refresh_implied(
-    company: Company, document_ids: set[int], local_date: LocalDate, warnings: list[dict]
+    company: Company,
+    document_ids: set[int],
+    local_date: LocalDate,
+    warnings: list[dict],
+    changes: DeltaTracker,
 ) -> None:
     """Give each document an `implied` row for the paid part no effective dated row explains."""
     explained = _explained(document_ids)
@@ -459,15 +488,22 @@ def _refresh_implied(
             if row is not None:
                 implied.append(row)
         wanted = {_key(row) for row in implied}
-        stale = [
-            pk
+        existing = {
+            tuple(key): pk
             for pk, *key in Allocation.objects.filter(
                 document_id__in=chunk, kind=Allocation.Kind.IMPLIED
             ).values_list("id", *ROW_KEY)
-            if tuple(key) not in wanted
-        ]
+        }
+        stale = [pk for key, pk in existing.items() if key not in wanted]
+        for key in existing.keys() - wanted:
+            changes.document(key[0], key[4])
         Allocation.objects.filter(id__in=stale).delete()
+        # An implied row already there under its key changes only in amount, which follows
+        # the document's paid part or its dated rows: both noted where they changed.
         _save(implied)
+        for row in implied:
+            if _key(row) not in existing:
+                changes.document(row.document_id, row.allocated_on)
 
 
 def _implied_row(

@@ -1,16 +1,20 @@
 """Write side of the pipeline: validated Unified.to records → the company's ledger tables.
 
-`ledger_parse` validates raw records (rejects with reasons, keeps warnings); `ledger_load`
-upserts them idempotently on (company, external id) inside one transaction, so a failure
-leaves the previous ledger exactly as it was.
+`ledger_load` loads one parsed batch held in memory. `ledger_load_staged` loads what a sync's
+extract staged (`StagedRecord`), BATCH records at a time, in two passes: first the rows of
+every record (contacts, documents, payments), then, with every document and payment stored,
+the allocations each record states. Both run in one transaction (a failure leaves the previous
+ledger exactly as it was) and note what changed (`LoadDelta`, on the batch's `delta`) so the
+summaries are refreshed only for the customers and dates concerned.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -18,192 +22,114 @@ from django.db.models import F, OuterRef, Subquery
 
 from ar_dashboard import aging
 from ar_dashboard.models import Allocation, Company, Customer, Invoice, Payment
-from ar_dashboard.services import sources
+from ar_dashboard.services import bulk, sources, staging
 from ar_dashboard.services.allocations import (
     ANALYZE_THRESHOLD,
     allocations_rebuild,
     analyze,
     payment_document_id,
 )
-from connectors.unified.records import (
-    ContactRecord,
-    DocumentRecord,
-    PaymentRecord,
-    RecordError,
-    parse_contact,
-    parse_document,
-    parse_payment,
-    parse_timestamp,
+from ar_dashboard.services.ledger_deletions import (
+    DOCUMENT_OBJECTS,
+    Deleted,
+    mark_missing_deleted,
+    missing_from_seen,
+    missing_from_staging,
 )
+from ar_dashboard.services.ledger_parse import (  # noqa: F401 - the load's public names
+    EDIT_MARGIN,
+    MAX_FINDINGS,
+    SOURCE_DOC_TYPES,
+    ExtractBatch,
+    ParsedBatch,
+    batch_merge,
+    ledger_parse,
+)
+from ar_dashboard.services.load_delta import DeltaTracker, LoadDelta  # noqa: F401
+from connectors.unified.records import SYNC_OBJECTS, DocumentRecord, PaymentRecord
 
 logger = logging.getLogger(__name__)
-BATCH = 500
-# The AR document types a source serves (unapplied-payment documents are ours, not theirs).
-SOURCE_DOC_TYPES = (Invoice.DocType.INVOICE, Invoice.DocType.CREDITMEMO)
-# Clock skew allowed between the source's `updated_at` and ours when asking "was this record
-# edited while we were listing?".
-EDIT_MARGIN = timedelta(minutes=5)
-
-
-@dataclass
-class ExtractBatch:
-    """Raw records as the API returned them, one list per object type."""
-
-    contacts: list = field(default_factory=list)
-    invoices: list = field(default_factory=list)
-    creditmemos: list = field(default_factory=list)
-    payments: list = field(default_factory=list)
-
-
-@dataclass
-class ParsedBatch:
-    contacts: list[ContactRecord] = field(default_factory=list)
-    documents: list[DocumentRecord] = field(default_factory=list)
-    payments: list[PaymentRecord] = field(default_factory=list)
-    counts: dict[str, dict[str, int]] = field(default_factory=dict)
-    rejected: list[dict] = field(default_factory=list)
-    warnings: list[dict] = field(default_factory=list)
-    # Every id the listings returned, rejected records included: in a full sync, what is not
-    # here was deleted upstream; a record that failed validation was not.
-    seen: dict[str, set[str]] = field(default_factory=dict)
-    # The newest `updated_at` each listing returned: an edit made while a full listing was
-    # paged can shift an unchanged record behind the offset, so it must not look deleted.
-    latest_update: dict[str, datetime] = field(default_factory=dict)
-
-    def count(self, obj: str, key: str, n: int = 1) -> None:
-        self.counts.setdefault(obj, {}).setdefault(key, 0)
-        self.counts[obj][key] += n
-
-
-def _raw_id(raw: object) -> str:
-    if not isinstance(raw, dict) or raw.get("id") is None:
-        return ""
-    return str(raw["id"]).strip()
-
-
-def _note_update(parsed: ParsedBatch, obj: str, raw: object) -> None:
-    try:
-        moment = parse_timestamp(raw, "updated_at") if isinstance(raw, dict) else None
-    except RecordError:
-        return
-    if moment is not None and moment > parsed.latest_update.get(obj, moment - EDIT_MARGIN):
-        parsed.latest_update[obj] = moment
-
-
-def _parse_all(parsed: ParsedBatch, obj: str, raws: Iterable, parse) -> list:
-    records = []
-    seen = parsed.seen.setdefault(obj, set())
-    for raw in raws:
-        parsed.count(obj, "fetched")
-        seen.add(_raw_id(raw))
-        _note_update(parsed, obj, raw)
-        try:
-            records.append(parse(raw))
-        except RecordError as exc:
-            parsed.count(obj, "rejected")
-            parsed.rejected.append({"object": obj, "id": _raw_id(raw)[:200], "reason": str(exc)})
-            logger.warning("rejected %s %s: %s", obj, _raw_id(raw)[:200], exc)
-    # A record edited while the listing was paged arrives twice: the later version wins.
-    return list({record.id: record for record in records}.values())
-
-
-def ledger_parse(*, batch: ExtractBatch) -> ParsedBatch:
-    """Validate every raw record; bad ones are rejected with a reason, the rest kept."""
-    parsed = ParsedBatch()
-    parsed.contacts = _parse_all(parsed, "contacts", batch.contacts, parse_contact)
-    invoices = _parse_all(parsed, "invoices", batch.invoices, parse_document)
-    memos = _parse_all(
-        parsed, "creditmemos", batch.creditmemos, lambda r: parse_document(r, doc_type="CREDITMEMO")
-    )
-    payments = _parse_all(parsed, "payments", batch.payments, parse_payment)
-    parsed.payments = [p for p in payments if p.is_receivable]
-    if len(payments) > len(parsed.payments):
-        parsed.count("payments", "skipped", len(payments) - len(parsed.payments))
-    # QuickBooks credit memos arrive twice (as invoices of type CREDITMEMO and from their own
-    # endpoint); the dedicated endpoint carries the applications, so it wins.
-    documents = {doc.id: doc for doc in invoices}
-    documents.update({memo.id: memo for memo in memos})
-    for doc in documents.values():
-        if doc.doc_type not in SOURCE_DOC_TYPES:
-            parsed.count("invoices", "skipped")
-            continue
-        parsed.documents.append(doc)
-        for warning in doc.warnings:
-            parsed.warnings.append({"object": "invoices", "id": doc.id, "warning": warning})
-    return parsed
+BATCH = 500  # ids a lookup asks for at once
 
 
 @dataclass
 class LoadContext:
     company: Company
     tz: ZoneInfo
-    customers: dict[str, int]
-    contact_currency: dict[str, str]
-    parsed: ParsedBatch
+    report: ParsedBatch  # counts and findings of the whole load
+    changes: DeltaTracker
+    full: bool = False
     listed_since: datetime | None = None  # when the full listings started being read
+    # The current batch's contacts: contact id -> customer pk, and -> its currency.
+    customers: dict[str, int] = field(default_factory=dict)
+    contact_currency: dict[str, str] = field(default_factory=dict)
 
     def local_date(self, moment: datetime | None) -> date | None:
         return aging.calendar_date(moment, self.tz) if moment else None
 
 
-def _existing(model, company: Company, ids: list[str]) -> dict[str, int]:
-    found: dict[str, int] = {}
+def _existing(model, company: Company, ids: list[str], *fields: str) -> dict[str, tuple]:
+    """external id -> (pk, *fields) of the stored rows among `ids`."""
+    found: dict[str, tuple] = {}
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        found.update(
-            model.objects.filter(company=company, external_id__in=chunk).values_list(
-                "external_id", "id"
-            )
-        )
+        for external_id, *values in model.objects.filter(
+            company=company, external_id__in=chunk
+        ).values_list("external_id", "id", *fields):
+            found[external_id] = tuple(values)
     return found
 
 
-def _upsert(model, rows: list, update_fields: list[str]) -> None:
-    for start in range(0, len(rows), BATCH):
-        model.objects.bulk_create(
-            rows[start : start + BATCH],
-            update_conflicts=True,
-            unique_fields=["company", "external_id"],
-            update_fields=update_fields,
-        )
-
-
-def _tally(ctx: LoadContext, obj: str, ids: list[str], existing: dict[str, int]) -> None:
+def _tally(ctx: LoadContext, obj: str, ids: list[str], existing: dict) -> None:
     created = sum(1 for i in ids if i not in existing)
-    ctx.parsed.count(obj, "created", created)
-    ctx.parsed.count(obj, "updated", len(ids) - created)
+    ctx.report.count(obj, "created", created)
+    ctx.report.count(obj, "updated", len(ids) - created)
 
 
-def _load_customers(ctx: LoadContext) -> None:
-    contacts = [c for c in ctx.parsed.contacts if c.is_ar_party]
-    ctx.parsed.count("contacts", "skipped", len(ctx.parsed.contacts) - len(contacts))
+def _batch_contacts(ctx: LoadContext, contact_ids: set[str]) -> None:
+    """Look up the customers (and their currencies) the batch's records name."""
+    ctx.customers, ctx.contact_currency = {}, {}
+    ids = sorted(i for i in contact_ids if i)
+    for start in range(0, len(ids), BATCH):
+        rows = Customer.objects.filter(
+            company=ctx.company, external_id__in=ids[start : start + BATCH]
+        ).values_list("external_id", "id", "currency")
+        for external_id, pk, currency in rows:
+            ctx.customers[external_id] = pk
+            if currency:
+                ctx.contact_currency[external_id] = currency
+
+
+CUSTOMER_COLUMNS = ("company_id", "external_id", "name", "email", "currency", "is_active")
+CUSTOMER_COLUMNS += ("source_updated_at",)
+
+
+def _load_customers(ctx: LoadContext, parsed: ParsedBatch) -> None:
+    contacts = [c for c in parsed.contacts if c.is_ar_party]
+    ctx.report.count("contacts", "skipped", len(parsed.contacts) - len(contacts))
     ids = [c.id for c in contacts]
     _tally(ctx, "contacts", ids, _existing(Customer, ctx.company, ids))
     rows = [
-        Customer(
-            company=ctx.company,
-            external_id=c.id,
-            name=c.name,
-            email=c.email,
-            currency=c.currency or "",
-            source_updated_at=c.updated_at,
-        )
+        (ctx.company.pk, c.id, c.name, c.email, c.currency or "", True, c.updated_at)
         for c in contacts
     ]
-    _upsert(Customer, rows, ["name", "email", "currency", "source_updated_at"])
-    ctx.customers = dict(
-        Customer.objects.filter(company=ctx.company).values_list("external_id", "id")
-    )
-    ctx.contact_currency = dict(
-        Customer.objects.filter(company=ctx.company)
-        .exclude(currency="")
-        .values_list("external_id", "currency")
+    bulk.rows_upsert(
+        Customer,
+        CUSTOMER_COLUMNS,
+        rows,
+        unique=("company", "external_id"),
+        update=("name", "email", "currency", "source_updated_at"),
     )
     # Documents and payments that arrived before their contact now find it.
     for model in (Invoice, Payment):
-        model.objects.filter(
+        orphans = model.objects.filter(
             company=ctx.company, customer__isnull=True, external_contact_id__in=ids
-        ).update(
+        )
+        if model is Invoice and not ctx.changes.everything:
+            for pk, posted_on in orphans.values_list("id", "posted_on"):
+                ctx.changes.customer(None)  # leaves the "Unknown customer" row
+                ctx.changes.document(pk, posted_on)
+        orphans.update(
             customer_id=Subquery(
                 Customer.objects.filter(
                     company=ctx.company, external_id=OuterRef("external_contact_id")
@@ -212,7 +138,27 @@ def _load_customers(ctx: LoadContext) -> None:
         )
 
 
-def _document_row(ctx: LoadContext, doc: DocumentRecord) -> Invoice:
+DOCUMENT_FIELDS = (
+    "customer",
+    "external_contact_id",
+    "number",
+    "doc_type",
+    "source_status",
+    "posted_on",
+    "due_on",
+    "paid_on",
+    "currency",
+    "total",
+    "paid",
+    "balance",
+    "source_updated_at",
+    "warnings",
+)
+DOCUMENT_COLUMNS = ("company_id", "external_id", *DOCUMENT_FIELDS)
+
+
+def _document_row(ctx: LoadContext, doc: DocumentRecord) -> tuple:
+    """The document's row, in DOCUMENT_COLUMNS order."""
     sign = -1 if doc.doc_type == Invoice.DocType.CREDITMEMO else 1
     warnings = list(doc.warnings)
     currency = doc.currency or ctx.contact_currency.get(doc.contact_id)
@@ -229,193 +175,185 @@ def _document_row(ctx: LoadContext, doc: DocumentRecord) -> Invoice:
         due_on = posted_on
         warnings.append("due_at missing: posted date used")
     paid = doc.paid if doc.paid is not None else doc.total - doc.balance
-    return Invoice(
-        company=ctx.company,
-        customer_id=ctx.customers.get(doc.contact_id),
-        external_id=doc.id,
-        external_contact_id=doc.contact_id,
-        number=doc.number,
-        doc_type=doc.doc_type,
-        source_status=doc.status,
-        posted_on=posted_on,
-        due_on=due_on,
-        paid_on=ctx.local_date(doc.paid_at),
-        currency=currency,
-        total=sign * doc.total,
-        paid=sign * paid,
-        balance=sign * doc.balance,
-        source_updated_at=doc.updated_at,
-        warnings=warnings,
+    return (
+        ctx.company.pk,
+        doc.id,
+        ctx.customers.get(doc.contact_id),
+        doc.contact_id,
+        doc.number,
+        doc.doc_type,
+        doc.status,
+        posted_on,
+        due_on,
+        ctx.local_date(doc.paid_at),
+        currency,
+        sign * doc.total,
+        sign * paid,
+        sign * doc.balance,
+        doc.updated_at,
+        warnings,
     )
 
 
-DOCUMENT_FIELDS = [
-    "customer",
-    "external_contact_id",
-    "number",
-    "doc_type",
-    "source_status",
-    "posted_on",
-    "due_on",
-    "paid_on",
-    "currency",
-    "total",
-    "paid",
-    "balance",
-    "source_updated_at",
-    "warnings",
-]
+def _note_moves(ctx: LoadContext, existing: dict[str, tuple], rows: list[tuple], at: int) -> None:
+    """Each written row's customer and date, and the ones it had (a move names both)."""
+    if ctx.changes.everything:
+        return
+    for row in rows:
+        ctx.changes.customer(row[2])
+        ctx.changes.on(row[at])
+        before = existing.get(row[1])
+        if before is not None:
+            ctx.changes.customer(before[1])
+            ctx.changes.on(before[2])
 
 
-def _load_documents(ctx: LoadContext) -> None:
-    ids = [d.id for d in ctx.parsed.documents]
-    existing = _existing(Invoice, ctx.company, ids)
+def _load_documents(ctx: LoadContext, parsed: ParsedBatch) -> None:
+    ids = [d.id for d in parsed.documents]
+    existing = _existing(Invoice, ctx.company, ids, "customer_id", "posted_on")
     _tally(ctx, "documents", ids, existing)
-    rows = [_document_row(ctx, doc) for doc in ctx.parsed.documents]
-    _upsert(Invoice, rows, DOCUMENT_FIELDS)
-
-
-def _load_payments(ctx: LoadContext) -> None:
-    ids = [p.id for p in ctx.parsed.payments]
-    _tally(ctx, "payments", ids, _existing(Payment, ctx.company, ids))
-    rows = [
-        Payment(
-            company=ctx.company,
-            customer_id=ctx.customers.get(p.contact_id),
-            external_id=p.id,
-            external_contact_id=p.contact_id,
-            paid_on=ctx.local_date(p.paid_at),
-            currency=_payment_currency(ctx, p),
-            total=p.total,
-            source_status=p.status,
-            reference=p.reference,
-            source_updated_at=p.updated_at,
-        )
-        for p in ctx.parsed.payments
-    ]
-    _upsert(
-        Payment,
-        rows,
-        ["customer", "external_contact_id", "paid_on", "currency", "total", "source_status"]
-        + ["reference", "source_updated_at"],
+    rows = [_document_row(ctx, doc) for doc in parsed.documents]
+    _note_moves(ctx, existing, rows, DOCUMENT_COLUMNS.index("posted_on"))
+    bulk.rows_upsert(
+        Invoice, DOCUMENT_COLUMNS, rows, unique=("company", "external_id"), update=DOCUMENT_FIELDS
     )
-    _load_payment_documents(ctx, _existing(Payment, ctx.company, ids))
+
+
+PAYMENT_FIELDS = ("customer", "external_contact_id", "paid_on", "currency", "total")
+PAYMENT_FIELDS += ("source_status", "reference", "source_updated_at")
+PAYMENT_COLUMNS = ("company_id", "external_id", *PAYMENT_FIELDS)
+
+
+def _load_payments(ctx: LoadContext, parsed: ParsedBatch) -> None:
+    ids = [p.id for p in parsed.payments]
+    existing = _existing(Payment, ctx.company, ids, "customer_id", "paid_on")
+    _tally(ctx, "payments", ids, existing)
+    rows = [
+        (
+            ctx.company.pk,
+            p.id,
+            ctx.customers.get(p.contact_id),
+            p.contact_id,
+            ctx.local_date(p.paid_at),
+            _payment_currency(ctx, p),
+            p.total,
+            p.status,
+            p.reference,
+            p.updated_at,
+        )
+        for p in parsed.payments
+    ]
+    _note_moves(ctx, existing, rows, PAYMENT_COLUMNS.index("paid_on"))
+    bulk.rows_upsert(
+        Payment, PAYMENT_COLUMNS, rows, unique=("company", "external_id"), update=PAYMENT_FIELDS
+    )
+    stored = _existing(Payment, ctx.company, ids)
+    _load_payment_documents(
+        ctx, parsed, {external_id: row[0] for external_id, row in stored.items()}
+    )
 
 
 def _payment_currency(ctx: LoadContext, p: PaymentRecord) -> str:
     return p.currency or ctx.contact_currency.get(p.contact_id) or ctx.company.home_currency
 
 
-def _load_payment_documents(ctx: LoadContext, payment_pks: dict[str, int]) -> None:
+def _load_payment_documents(ctx: LoadContext, parsed: ParsedBatch, pks: dict[str, int]) -> None:
     """Each payment's unapplied-payment document: −cash, aged from the payment date.
 
     Its balance is set by allocations_rebuild from the lines that spent it; a payment that
     moves no money (voided, failed, deleted) gets a document that counts nothing.
     """
     rows = []
-    for p in ctx.parsed.payments:
+    for p in parsed.payments:
         paid_on = ctx.local_date(p.paid_at)
         status = p.status if p.is_settled else ("DELETED" if p.status == "DELETED" else "VOIDED")
         rows.append(
-            Invoice(
-                company=ctx.company,
-                customer_id=ctx.customers.get(p.contact_id),
-                payment_id=payment_pks[p.id],
-                external_id=payment_document_id(p.id),
-                external_contact_id=p.contact_id,
-                number=(p.reference or p.id)[:100],
-                doc_type=Invoice.DocType.PAYMENT,
-                source_status=status[:20],
-                posted_on=paid_on,
-                due_on=paid_on,
-                currency=_payment_currency(ctx, p),
-                total=-p.total,
-                paid=0,
-                balance=-p.total,
-                source_updated_at=p.updated_at,
+            (
+                ctx.company.pk,
+                payment_document_id(p.id),
+                pks[p.id],
+                ctx.customers.get(p.contact_id),
+                p.contact_id,
+                (p.reference or p.id)[:100],
+                Invoice.DocType.PAYMENT,
+                status[:20],
+                paid_on,
+                paid_on,
+                None,
+                _payment_currency(ctx, p),
+                -p.total,
+                0,
+                -p.total,
+                p.updated_at,
+                [],
             )
         )
-    _upsert(Invoice, rows, ["payment", *DOCUMENT_FIELDS])
+    bulk.rows_upsert(
+        Invoice,
+        ("company_id", "external_id", "payment", *DOCUMENT_FIELDS),
+        rows,
+        unique=("company", "external_id"),
+        update=("payment", *DOCUMENT_FIELDS),
+    )
+
+
+def _begin(company: Company, report: ParsedBatch, *, full: bool, listed_since) -> LoadContext:
+    """A new ledger version (summaries and cached answers of the old one stop being served)."""
+    first = not Invoice.objects.filter(company=company).exists()
+    Company.objects.filter(pk=company.pk).update(ledger_version=F("ledger_version") + 1)
+    company.refresh_from_db(fields=["ledger_version"])
+    tz = ZoneInfo(company.timezone)
+    return LoadContext(company, tz, report, DeltaTracker(everything=first), full, listed_since)
+
+
+def _load_rows(ctx: LoadContext, parsed: ParsedBatch) -> None:
+    """The batch's raw records, customers, documents and payments (unchanged ones dropped
+    first on an incremental sync)."""
+    sources.sources_store(
+        company=ctx.company, parsed=parsed, skip_unchanged=not ctx.full, report=ctx.report
+    )
+    contact_ids = {d.contact_id for d in parsed.documents} | {p.contact_id for p in parsed.payments}
+    _load_customers(ctx, parsed)
+    _batch_contacts(ctx, contact_ids)
+    _load_documents(ctx, parsed)
+    _load_payments(ctx, parsed)
+
+
+def _load_allocations(
+    ctx: LoadContext, parsed: ParsedBatch, deleted: Deleted, *, in_batches: bool = False
+) -> None:
+    allocations_rebuild(
+        company=ctx.company,
+        documents=parsed.documents,
+        payments=parsed.payments,
+        local_date=ctx.local_date,
+        warnings=ctx.report.warnings,
+        dead_documents=deleted.documents,
+        dead_payments=deleted.payments,
+        changes=ctx.changes,
+        analyze_fresh_rows=not in_batches,
+    )
+
+
+def _analyze() -> None:
+    """A large upsert leaves statistics stale (647 ms a lookup batch before ANALYZE, 2 ms after)."""
+    analyze(Customer, Invoice, Payment, Allocation)
 
 
 @dataclass
-class Deleted:
-    documents: set[str] = field(default_factory=set)
-    payments: set[str] = field(default_factory=set)
+class _Doubling:
+    """ANALYZE when the rows written by this load have doubled since the last time: lookups
+    in tables a load is filling stay planned by index, at O(log n) ANALYZEs a load."""
 
+    models: tuple
+    written: int = 0
+    next_at: int = ANALYZE_THRESHOLD
 
-def _missing(ctx: LoadContext, model, seen: set[str], **filters) -> list[str]:
-    """Stored external ids a complete listing no longer returned."""
-    stored = (
-        model.objects.filter(company=ctx.company, **filters)
-        .exclude(source_status="DELETED")
-        .values_list("external_id", flat=True)
-    )
-    return [external_id for external_id in stored.iterator() if external_id not in seen]
-
-
-def _mark_missing_deleted(ctx: LoadContext) -> Deleted:
-    """A complete full listing that no longer returns a record means the source deleted it.
-
-    Rejected records were returned (they are in `seen`), so they are kept. Listings that
-    returned no document and no payment at all are not taken as "everything was deleted":
-    an emptied connection is refused with a warning rather than wiping the ledger.
-    """
-    deleted = Deleted()
-    seen = ctx.parsed.seen
-    documents_seen = seen.get("invoices", set()) | seen.get("creditmemos", set())
-    checks = [
-        (Invoice, documents_seen, {"doc_type__in": SOURCE_DOC_TYPES}, deleted.documents),
-        (Payment, seen.get("payments", set()), {}, deleted.payments),
-    ]
-    if not any(ids for _, ids, _, _ in checks):
-        # Every listing came back empty: a revoked or emptied connection, not a company that
-        # deleted its whole ledger. Refuse to wipe it; the warning says why.
-        ctx.parsed.warnings.append(
-            {
-                "object": "invoices",
-                "id": "",
-                "warning": "the full listings returned no documents and no payments: "
-                "nothing marked deleted",
-            }
-        )
-        return deleted
-    objects = {Invoice: ("invoices", "creditmemos"), Payment: ("payments",)}
-    for model, ids, filters, found in checks:
-        if ctx.listed_since is not None and any(
-            ctx.parsed.latest_update.get(obj, ctx.listed_since - EDIT_MARGIN * 2)
-            >= ctx.listed_since - EDIT_MARGIN
-            for obj in objects[model]
-        ):
-            ctx.parsed.warnings.append(
-                {
-                    "object": model._meta.model_name,
-                    "id": "",
-                    "warning": "records changed while the full listing was read (offset "
-                    "paging may have skipped one): deletions left to the next full sync",
-                }
-            )
-            continue
-        found.update(_missing(ctx, model, ids, **filters))
-    pmt_ids = [payment_document_id(p) for p in deleted.payments]
-    for model, ids in (
-        (Invoice, sorted(deleted.documents)),
-        (Payment, sorted(deleted.payments)),
-        (Invoice, pmt_ids),
-    ):
-        for start in range(0, len(ids), BATCH):
-            model.objects.filter(
-                company=ctx.company, external_id__in=ids[start : start + BATCH]
-            ).update(source_status="DELETED")
-    ctx.parsed.count("documents", "deleted", len(deleted.documents))
-    ctx.parsed.count("payments", "deleted", len(deleted.payments))
-    return deleted
-
-
-def _analyze_if_large(parsed: ParsedBatch) -> None:
-    """A large upsert leaves statistics stale (647 ms a lookup batch before ANALYZE, 2 ms after)."""
-    if len(parsed.documents) + len(parsed.payments) >= ANALYZE_THRESHOLD:
-        analyze(Customer, Invoice, Payment, Allocation)
+    def add(self, rows: int) -> None:
+        self.written += rows
+        if self.written >= self.next_at:
+            analyze(*self.models)
+            self.next_at = self.written * 2
 
 
 @transaction.atomic
@@ -426,28 +364,118 @@ def ledger_load(
     full: bool = False,
     listed_since: datetime | None = None,
 ) -> ParsedBatch:
-    """Upsert a parsed batch into the company's ledger in one transaction; returns the counts.
+    """Upsert a parsed batch into the company's ledger in one transaction; returns the batch
+    with its counts and `delta`.
 
     `full` marks what the complete listings no longer return as deleted; `listed_since` (when
     those listings started) lets it refuse to when records were edited during the listing.
     """
-    # A new ledger version: summaries and cached answers of the old one stop being served.
-    Company.objects.filter(pk=company.pk).update(ledger_version=F("ledger_version") + 1)
-    company.refresh_from_db(fields=["ledger_version"])
-    ctx = LoadContext(company, ZoneInfo(company.timezone), {}, {}, parsed, listed_since)
-    sources.sources_store(company=company, parsed=parsed, skip_unchanged=not full)
-    _load_customers(ctx)
-    _load_documents(ctx)
-    _load_payments(ctx)
-    _analyze_if_large(parsed)
-    deleted = _mark_missing_deleted(ctx) if full else Deleted()
-    allocations_rebuild(
-        company=company,
-        documents=parsed.documents,
-        payments=parsed.payments,
-        local_date=ctx.local_date,
-        warnings=parsed.warnings,
-        dead_documents=deleted.documents,
-        dead_payments=deleted.payments,
-    )
+    ctx = _begin(company, parsed, full=full, listed_since=listed_since)
+    _load_rows(ctx, parsed)
+    if len(parsed.documents) + len(parsed.payments) >= ANALYZE_THRESHOLD:
+        _analyze()
+    deleted = Deleted()
+    if full:
+        listed = DOCUMENT_OBJECTS + ("payments",)
+        deleted = mark_missing_deleted(
+            company=company,
+            parsed=parsed,
+            missing=missing_from_seen(company, parsed.seen),
+            anything_listed=any(parsed.seen.get(obj) for obj in listed),
+            listed_since=listed_since,
+            changes=ctx.changes,
+        )
+    _load_allocations(ctx, parsed, deleted)
+    parsed.delta = ctx.changes.result()
     return parsed
+
+
+def _staged_batches(
+    sync_log_id: int, objects: tuple[str, ...] = SYNC_OBJECTS
+) -> Iterator[tuple[ParsedBatch, dict[str, list[int]]]]:
+    """Each staged batch parsed (its findings dropped: validation reported them), with the
+    staged row ids of each record id."""
+    for obj in objects:
+        for page in staging.staged_records(sync_log_id=sync_log_id, obj=obj):
+            batch = ledger_parse(batch=ExtractBatch(**{obj: [raw for _, raw in page]}))
+            if obj == "invoices":
+                shadowed_memos_drop(batch, sync_log_id)
+            batch.counts, batch.rejected, batch.warnings = {}, [], []
+            rows: dict[str, list[int]] = defaultdict(list)
+            for pk, raw in page:
+                rows[staging.raw_id(raw)].append(pk)
+            yield batch, rows
+
+
+def ledger_validate_staged(*, sync_log_id: int) -> tuple[ParsedBatch, int]:
+    """Validate what the sync staged, batch by batch: a report without records (counts,
+    rejected records, warnings, newest updates) and the number of valid documents."""
+    report, documents = ParsedBatch(), 0
+    for obj in SYNC_OBJECTS:
+        for page in staging.staged_records(sync_log_id=sync_log_id, obj=obj):
+            batch = ledger_parse(batch=ExtractBatch(**{obj: [raw for _, raw in page]}))
+            if obj == "invoices":
+                shadowed_memos_drop(batch, sync_log_id)
+            documents += len(batch.documents)
+            batch_merge(report, batch)
+    return report, documents
+
+
+def shadowed_memos_drop(batch: ParsedBatch, sync_log_id: int) -> None:
+    """Drop credit memos the invoice listing served that the memo listing also served: the
+    memo endpoint carries the applications, so its version wins (as `ledger_parse` does)."""
+    memos = [d.id for d in batch.documents if d.doc_type == Invoice.DocType.CREDITMEMO]
+    if memos:
+        listed = staging.staged_ids(sync_log_id=sync_log_id, objects=("creditmemos",), ids=memos)
+        batch.documents = [d for d in batch.documents if d.id not in listed]
+
+
+def _records(batch: ParsedBatch) -> list:
+    return [*batch.contacts, *batch.documents, *batch.payments]
+
+
+@transaction.atomic
+def ledger_load_staged(
+    *,
+    company: Company,
+    sync_log_id: int,
+    report: ParsedBatch,
+    full: bool = False,
+    listed_since: datetime | None = None,
+) -> ParsedBatch:
+    """Load what the sync staged, batch by batch, in one transaction; `report` (validation's)
+    gets the load's counts, warnings and `delta`."""
+    ctx = _begin(company, report, full=full, listed_since=listed_since)
+    loaded, growth = 0, _Doubling((Customer, Invoice, Payment))
+    for batch, staged_rows in _staged_batches(sync_log_id):
+        before = {r.id for r in _records(batch)}
+        _load_rows(ctx, batch)
+        unchanged = before - {r.id for r in _records(batch)}
+        # The second pass reads the staging again: what was unchanged is not restated.
+        staging.staged_drop(ids=[pk for i in unchanged for pk in staged_rows[i]])
+        batch_merge(report, batch)
+        loaded += len(batch.documents) + len(batch.payments)
+        growth.add(len(_records(batch)))  # later batches look rows up in what this one wrote
+    if loaded >= ANALYZE_THRESHOLD:
+        _analyze()
+    deleted = Deleted()
+    if full:
+        deleted = mark_missing_deleted(
+            company=company,
+            parsed=report,
+            missing=missing_from_staging(company, sync_log_id),
+            anything_listed=staging.staged_count(
+                sync_log_id=sync_log_id, objects=DOCUMENT_OBJECTS + ("payments",)
+            )
+            > 0,
+            listed_since=listed_since,
+            changes=ctx.changes,
+        )
+    _load_allocations(ctx, ParsedBatch(), deleted)
+    growth = _Doubling((Allocation,))
+    for batch, _ in _staged_batches(sync_log_id, SYNC_OBJECTS[1:]):  # contacts state none
+        _load_allocations(ctx, batch, Deleted(), in_batches=True)
+        growth.add(len(batch.documents) + len(batch.payments))
+    del report.warnings[MAX_FINDINGS:]
+    report.delta = ctx.changes.result()
+    return report

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
 
-from django.db import connection
 from django.utils import timezone
 
 from ar_dashboard.models import Company, SourceRecord
+from ar_dashboard.services import bulk
 
 BATCH = 1000
+COLUMNS = ("company_id", "object_type", "external_id", "content_hash", "raw", "received_at")
 
 
 def canonical_json(raw: dict) -> str:
@@ -28,7 +28,11 @@ def canonical_json(raw: dict) -> str:
 
 def content_hash(raw: dict) -> str:
     """SHA-256 of the record's canonical JSON (sorted keys, compact): equal data, equal hash."""
-    return hashlib.sha256(canonical_json(raw).encode("utf-8")).hexdigest()
+    return _digest(canonical_json(raw))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def _stored_hashes(company: Company, object_type: str, ids: list[str]) -> dict[str, str]:
@@ -42,69 +46,57 @@ def _stored_hashes(company: Company, object_type: str, ids: list[str]) -> dict[s
     return found
 
 
-def _keep_changed(company: Company, object_type_of, records: list, parsed, obj: str) -> list:
-    """The records whose content differs from what is stored (all of them if none is)."""
-    hashes = {id(r): content_hash(r.raw) for r in records}
-    by_type: dict[str, list] = {}
-    for record in records:
-        by_type.setdefault(object_type_of(record), []).append(record)
-    kept = []
-    for object_type, group in by_type.items():
-        stored = _stored_hashes(company, object_type, [r.id for r in group])
-        kept += [r for r in group if stored.get(r.id) != hashes[id(r)]]
-    if len(kept) < len(records):
-        parsed.count(obj, "unchanged", len(records) - len(kept))
-    return kept
-
-
 def _document_type(doc) -> str:
     return doc.doc_type.lower()
 
 
-def _rows(company: Company, object_type_of, records: Iterable, now) -> list[tuple]:
-    rows = []
-    for r in records:
-        text = canonical_json(r.raw)
-        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        rows.append((company.pk, object_type_of(r), r.id, digest, text, now))
-    return rows
+KINDS = (
+    ("contacts", "contacts", lambda r: "contact"),
+    ("documents", "documents", _document_type),
+    ("payments", "payments", lambda r: "payment"),
+)
 
 
-def _upsert(rows: list[tuple]) -> None:
-    """INSERT … ON CONFLICT DO UPDATE, batched by the driver (psycopg pipelines executemany).
-
-    Written as SQL rather than bulk_create: the JSON is already serialised for its hash, and the
-    ORM's per-value preparation cost more than the database's work for these wide rows.
-    """
-    table = connection.ops.quote_name(SourceRecord._meta.db_table)
-    raw = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
-    # Only our own quoted table name and a fixed placeholder are interpolated; values are params.
-    sql = (
-        f"INSERT INTO {table} (company_id, object_type, external_id, content_hash, raw, "  # noqa: S608
-        f"received_at) VALUES (%s, %s, %s, %s, {raw}, %s) "
-        "ON CONFLICT (company_id, object_type, external_id) DO UPDATE SET "
-        "content_hash = EXCLUDED.content_hash, raw = EXCLUDED.raw, "
-        "received_at = EXCLUDED.received_at"
-    )
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH):
-            cursor.executemany(sql, rows[start : start + BATCH])
-
-
-def sources_store(*, company: Company, parsed, skip_unchanged: bool) -> None:
+def sources_store(*, company: Company, parsed, skip_unchanged: bool, report=None) -> None:
     """Upsert the batch's raw records; with `skip_unchanged`, first drop the unchanged ones
-    from `parsed` (contacts, documents, payments) so the load does not restate them."""
-    kinds = [
-        ("contacts", "contacts", lambda r: "contact"),
-        ("documents", "documents", _document_type),
-        ("payments", "payments", lambda r: "payment"),
-    ]
+    from `parsed` (contacts, documents, payments) so the load does not restate them.
+
+    Unchanged records are counted on `report` (default: `parsed`), as `<object> unchanged`.
+    """
+    report = report if report is not None else parsed
     rows: list[tuple] = []
     now = timezone.now()
-    for attribute, obj, object_type_of in kinds:
+    for attribute, obj, object_type_of in KINDS:
         records = getattr(parsed, attribute)
+        texts = {r.id: canonical_json(r.raw) for r in records}  # one version per id in a batch
+        digests = {record_id: _digest(text) for record_id, text in texts.items()}
         if skip_unchanged and records:
-            records = _keep_changed(company, object_type_of, records, parsed, obj)
+            kept = []
+            by_type: dict[str, list] = {}
+            for record in records:
+                by_type.setdefault(object_type_of(record), []).append(record)
+            for object_type, group in by_type.items():
+                stored = _stored_hashes(company, object_type, [r.id for r in group])
+                kept += [r for r in group if stored.get(r.id) != digests[r.id]]
+            if len(kept) < len(records):
+                report.count(obj, "unchanged", len(records) - len(kept))
+            records = kept
             setattr(parsed, attribute, records)
-        rows += _rows(company, object_type_of, records, now)
-    _upsert(rows)
+        rows += [
+            (
+                company.pk,
+                object_type_of(r),
+                r.id,
+                digests[r.id],
+                bulk.JsonText(texts[r.id]),
+                now,
+            )
+            for r in records
+        ]
+    bulk.rows_upsert(
+        SourceRecord,
+        COLUMNS,
+        list({(row[1], row[2]): row for row in rows}.values()),
+        unique=("company", "object_type", "external_id"),
+        update=("content_hash", "raw", "received_at"),
+    )

@@ -14,40 +14,32 @@ history (`reconstructed`). Nothing here reads the clock: `today` is passed in.
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass
+import uuid
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum, Value
+from django.db import connection
+from django.db.models import Count, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from ar_dashboard import aging, selectors
 from ar_dashboard.expressions import MoneySum
-from ar_dashboard.models import ARSnapshot, ARSummary, Company
+from ar_dashboard.models import ARSnapshot, ARSummary, Company, StagedBalance
 from ar_dashboard.selectors import ARFilters
+from ar_dashboard.services.load_delta import LoadDelta
 
 STORED_MONTH_ENDS = 24
 # Past this many changed customers a whole day is recomputed: one GROUP BY beats a long IN list.
 PARTIAL_LIMIT = 5_000
-BATCH = 1_000
 ZERO = Decimal(0)
 
 
-@dataclass(frozen=True)
-class LoadDelta:
-    """What a load changed. `customer_ids`: the customers whose documents or allocations moved
-    (None in the set is the unknown customer; an empty set: nothing changed; None: unknown, so
-    everyone). `since`: the earliest as_of the change can move (None: any date)."""
-
-    customer_ids: frozenset[int | None] | None = None
-    since: date | None = None
-
-    @property
-    def nothing(self) -> bool:
-        return self.customer_ids is not None and not self.customer_ids
-
-
-EVERYTHING = LoadDelta()
+def _changed_customers(delta: LoadDelta) -> frozenset[int | None] | None:
+    """The delta's customers as summary rows name them (None: the unknown customer)."""
+    if delta.customer_ids is None:
+        return None
+    return delta.customer_ids | ({None} if delta.unknown_customer else frozenset())
 
 
 def month_ends(*, today: date, months: int) -> list[date]:
@@ -71,7 +63,7 @@ def summaries_refresh(
     *,
     company: Company,
     today: date,
-    delta: LoadDelta = EVERYTHING,
+    delta: LoadDelta | None = None,
     previous_version: int | None = None,
 ) -> dict[str, int]:
     """Bring every stored row and snapshot to the company's current ledger version.
@@ -81,6 +73,7 @@ def summaries_refresh(
     summary rows and snapshots were written.
     """
     company.refresh_from_db(fields=["ledger_version"])
+    delta = delta or LoadDelta.everything()
     currencies = selectors.currencies_in_use(company=company)
     counts = {"summaries": 0, "snapshots": 0}
     dates = stored_dates(today=today)
@@ -114,11 +107,12 @@ def _refresh_day(
     customers = None
     if previous is not None and kept.count() == len(currencies):
         unmoved = delta.since is not None and as_of < delta.since
-        if delta.nothing or unmoved:
+        if delta.is_empty or unmoved:
             kept.update(ledger_version=company.ledger_version)
             return None
-        if delta.customer_ids is not None and len(delta.customer_ids) <= PARTIAL_LIMIT:
-            customers = delta.customer_ids
+        changed = _changed_customers(delta)
+        if changed is not None and len(changed) <= PARTIAL_LIMIT:
+            customers = changed
     return ar_day_store(
         company=company, as_of=as_of, today=today, customer_ids=customers, currencies=currencies
     )
@@ -157,53 +151,103 @@ def ar_summary_rebuild(
     currencies: list[str] | None = None,
 ) -> int:
     """Replace the per-customer rows of `as_of` (of `customer_ids` only, when given) with the
-    live aging on that date; returns the rows written. Rows are streamed in batches."""
+    live aging on that date; returns the rows written. Nothing passes through Python: the
+    balances are staged and grouped into ARSummary by INSERT … SELECT."""
     stale = ARSummary.objects.filter(company=company, as_of=as_of)
     if customer_ids is not None:
         stale = stale.filter(selectors.customers_condition(customer_ids))
     stale.delete()
+    refresh = uuid.uuid4()
     written = 0
     for currency in currencies or selectors.currencies_in_use(company=company):
         filters = _filters(company, as_of, today, currency)
-        live = selectors.live_customer_rows(
-            company=company, filters=filters, detail=True, customer_ids=customer_ids
-        )
-        batch = []
-        for row in live.order_by("customer_id").iterator(chunk_size=BATCH):
-            batch.append(_summary_row(company, filters, row))
-            if len(batch) == BATCH:
-                written += len(ARSummary.objects.bulk_create(batch))
-                batch = []
-        written += len(ARSummary.objects.bulk_create(batch))
+        staged = _stage(company, filters, customer_ids, refresh)
+        written += _insert_summaries(company, filters, staged)
+    StagedBalance.objects.filter(refresh=refresh).delete()
     return written
 
 
-SUMMARY_FIELDS = (
-    *(f"count_{i}" for i in range(aging.MAX_BUCKETS)),
-    "at_risk",
-    "unapplied_credit",
-    "overdue_amount",
-)
+STAGED_COLUMNS = ("document_id", "customer_id", "currency", "due_on", "posted_on", "amount")
 
 
-def _summary_row(company: Company, filters: ARFilters, row: dict) -> ARSummary:
-    return ARSummary(
-        company=company,
-        customer_id=row["customer_id"],
-        currency=filters.currency,
-        as_of=filters.as_of,
-        basis=filters.basis,
-        total=row["total_outstanding"],
-        overdue=row["overdue"],
-        open_documents=row["invoice_count"],
-        oldest_reference=row["oldest_reference"],
-        oldest_days_past_due=selectors.customer_days_past_due(row, filters),
-        overdue_invoices=row["overdue_count"],
-        overdue_days=row["overdue_days"] or 0,
-        overdue_weighted_days=row["weighted_days"] or 0,
-        **{f"bucket_{i}": row.get(f"bucket_{i}", 0) for i in range(aging.MAX_BUCKETS)},
-        **{name: row.get(name) or 0 for name in SUMMARY_FIELDS},
+def _stage(
+    company: Company,
+    filters: ARFilters,
+    customer_ids: frozenset[int | None] | None,
+    refresh: uuid.UUID,
+) -> QuerySet[StagedBalance]:
+    """Copy the open documents' balances on `as_of` into StagedBalance (INSERT … SELECT over
+    the selector's own SQL: one definition of "open on as_of"), for grouping by customer."""
+    documents = selectors.open_documents(company=company, filters=filters)
+    if customer_ids is not None:
+        documents = documents.filter(selectors.customers_condition(customer_ids))
+    source = documents.order_by().values_list(
+        "id", "customer_id", "currency", "due_on", "posted_on", "amount"
     )
+    sql, params = source.query.sql_with_params()
+    key = StagedBalance._meta.get_field("refresh").get_db_prep_value(refresh, connection)
+    as_of = connection.ops.adapt_datefield_value(filters.as_of)
+    table = connection.ops.quote_name(StagedBalance._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in ("refresh", "as_of", *STAGED_COLUMNS))
+    picked = ", ".join(f"d.{connection.ops.quote_name(c)}" for c in ("id", *STAGED_COLUMNS[1:]))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT %s, %s, {picked} FROM ({sql}) d",  # noqa: S608
+            [key, as_of, *params],
+        )
+    return StagedBalance.objects.filter(
+        refresh=refresh, as_of=filters.as_of, currency=filters.currency
+    )
+
+
+# ARSummary column ← the column of `selectors.customer_rows_of(detail=True)` it stores.
+SUMMARY_COLUMNS = {
+    "total": "total_outstanding",
+    "overdue": "overdue",
+    "open_documents": "invoice_count",
+    "oldest_reference": "oldest_reference",
+    "oldest_days_past_due": "oldest_days_past_due",
+    "at_risk": "at_risk",
+    "unapplied_credit": "unapplied_credit",
+    "overdue_invoices": "overdue_count",
+    "overdue_days": "overdue_days",
+    "overdue_amount": "overdue_amount",
+    "overdue_weighted_days": "weighted_days",
+}
+NULL_IS_ZERO = {"overdue_days", "overdue_amount", "overdue_weighted_days"}
+
+
+def _insert_summaries(company: Company, filters: ARFilters, staged: QuerySet) -> int:
+    """INSERT the per-customer rows of `filters.as_of` and currency, grouped from `staged`."""
+    scheme = company.aging_scheme
+    rows = selectors.customer_rows_of(staged, scheme=scheme, filters=filters, detail=True)
+    sql, params = rows.query.sql_with_params()
+    quote = connection.ops.quote_name
+    columns = dict(SUMMARY_COLUMNS)
+    for i in range(aging.MAX_BUCKETS):
+        present = i < len(scheme.buckets)
+        columns[f"bucket_{i}"] = f"bucket_{i}" if present else None
+        columns[f"count_{i}"] = f"count_{i}" if present else None
+    picked = []
+    for target, source in columns.items():
+        value = "0" if source is None else f"d.{quote(source)}"
+        picked.append(f"COALESCE({value}, 0)" if target in NULL_IS_ZERO else value)
+    constants = {
+        "company_id": company.pk,
+        "currency": filters.currency,
+        "as_of": connection.ops.adapt_datefield_value(filters.as_of),
+        "basis": filters.basis.value,
+        "computed_at": connection.ops.adapt_datetimefield_value(timezone.now()),
+    }
+    names = ", ".join(quote(c) for c in (*constants, "customer_id", *columns))
+    values = ", ".join(["%s"] * len(constants) + [f"d.{quote('customer_id')}", *picked])
+    table = quote(ARSummary._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {values} FROM ({sql}) d",  # noqa: S608
+            [*constants.values(), *params],
+        )
+        return cursor.rowcount
 
 
 def _stamp(company: Company, as_of: date, today: date) -> dict:
@@ -290,7 +334,7 @@ def _refresh_other_days(
     others = ARSnapshot.objects.filter(company=company, basis=company.aging_basis).exclude(
         as_of__in=dates
     )
-    if delta.nothing and previous is not None:
+    if delta.is_empty and previous is not None:
         others.update(ledger_version=company.ledger_version)
         return 0
     if delta.since is not None:

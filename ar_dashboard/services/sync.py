@@ -24,14 +24,16 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ar_dashboard.models import ARSnapshot, ARSummary, Company, SyncCursor, SyncLog
-from ar_dashboard.services import summaries
+from ar_dashboard.models import ARSnapshot, ARSummary, Company, StagedRecord, SyncCursor, SyncLog
+from ar_dashboard.services import staging, summaries
 from ar_dashboard.services.ledger_load import (
     EDIT_MARGIN,
     ExtractBatch,
     ParsedBatch,
     ledger_load,
+    ledger_load_staged,
 )
+from ar_dashboard.services.load_delta import LoadDelta
 from connectors.unified.client import UnifiedClient
 from connectors.unified.records import SYNC_OBJECTS, RecordError, parse_timestamp
 
@@ -88,6 +90,10 @@ def sync_log_start(
     for a later run. A running log whose process died is reaped first, so it blocks nobody.
     """
     sync_logs_reap(company=company)
+    # What syncs that no longer run staged (a killed process finishes nothing).
+    StagedRecord.objects.filter(sync_log__company=company).exclude(
+        sync_log__status=SyncLog.Status.RUNNING
+    ).delete()
     for attempt in range(2):
         try:
             return _sync_log_claim(
@@ -233,6 +239,7 @@ def sync_log_finish(log: SyncLog, parsed: ParsedBatch | None = None, error: str 
     log.finished_at = timezone.now()
     log.progress = "failed" if error else "done"
     log.save()
+    staging.staging_clear(sync_log_id=log.pk)
     return log
 
 
@@ -260,15 +267,28 @@ def cursors_for(company: Company, *, full: bool) -> dict[str, datetime | None]:
 
 def extract_object(
     client: UnifiedClient, company: Company, obj: str, updated_gte: datetime | None
-) -> list[dict]:
-    """Every record of one object type changed since `updated_gte` (all pages)."""
+) -> Iterator[dict]:
+    """Every record of one object type changed since `updated_gte`, page after page."""
     listing: dict[str, Callable[..., Iterator[dict]]] = {
         "contacts": client.list_contacts,
         "invoices": client.list_invoices,
         "creditmemos": client.list_creditmemos,
         "payments": client.list_payments,
     }
-    return list(listing[obj](company.unified_connection_id, updated_gte=updated_gte))
+    return listing[obj](company.unified_connection_id, updated_gte=updated_gte)
+
+
+def extract_stage(
+    client: UnifiedClient,
+    company: Company,
+    obj: str,
+    updated_gte: datetime | None,
+    *,
+    sync_log_id: int,
+) -> staging.StageReport:
+    """List one object type into the sync's staging table, a batch at a time (not in memory)."""
+    records = extract_object(client, company, obj, updated_gte)
+    return staging.records_stage(sync_log_id=sync_log_id, obj=obj, records=records)
 
 
 def _max_updated(raws: list) -> datetime | None:
@@ -296,8 +316,16 @@ def cursors_advance(
     the old watermark. Holding the watermark re-reads the window next time; the load is
     idempotent, and the first quiet sync moves it on.
     """
+    latest = {obj: _max_updated(getattr(batch, obj)) for obj in SYNC_OBJECTS}
+    cursors_move(company, latest, listed_since)
+
+
+def cursors_move(
+    company: Company, latest_updates: dict[str, datetime | None], listed_since: datetime | None
+) -> None:
+    """`cursors_advance` given the newest `updated_at` of each listing (None: it was empty)."""
     for obj in SYNC_OBJECTS:
-        latest = _max_updated(getattr(batch, obj))
+        latest = latest_updates.get(obj)
         if latest is None:
             continue
         if listed_since is not None and latest >= listed_since - EDIT_MARGIN:
@@ -318,15 +346,20 @@ class SyncLeaseLost(Exception):
 def ledger_commit(
     *,
     company: Company,
-    batch: ExtractBatch,
     parsed: ParsedBatch,
     full: bool,
+    batch: ExtractBatch | None = None,
+    latest_updates: dict[str, datetime | None] | None = None,
     listed_since: datetime | None = None,
     sync_log_id: int | None = None,
     today: date | None = None,
 ) -> ParsedBatch:
     """Load the batch, advance the watermarks and (given `today`) bring the stored summaries
     to the new ledger version in one transaction, so they are never out of step with it.
+
+    Without `batch`, the records are read from the staging of `sync_log_id` (`parsed` is then
+    validation's report, without records) and `latest_updates` moves the watermarks. The load
+    sets `parsed.delta`: the customers and the earliest date it changed.
 
     With `sync_log_id`, the transaction first locks that log and checks it is still running:
     a process stalled past its lease (and reaped, so another sync may be running) must not
@@ -344,16 +377,36 @@ def ledger_commit(
                 )
         company.refresh_from_db(fields=["ledger_version"])
         previous_version = company.ledger_version
-        ledger_load(company=company, parsed=parsed, full=full, listed_since=listed_since)
-        cursors_advance(company, batch, listed_since)
+        if batch is not None:
+            ledger_load(company=company, parsed=parsed, full=full, listed_since=listed_since)
+            cursors_advance(company, batch, listed_since)
+        else:
+            ledger_load_staged(
+                company=company,
+                sync_log_id=sync_log_id,
+                report=parsed,
+                full=full,
+                listed_since=listed_since,
+            )
+            cursors_move(company, latest_updates or {}, listed_since)
+        parsed.counts["delta"] = delta_counts(parsed.delta)
         if today is not None:
             parsed.counts["summary"] = summaries.summaries_refresh(
                 company=company,
                 today=today,
-                delta=getattr(parsed, "delta", None) or summaries.EVERYTHING,
+                delta=parsed.delta or LoadDelta.everything(),
                 previous_version=previous_version,
             )
     return parsed
+
+
+def delta_counts(delta: LoadDelta | None) -> dict:
+    """The delta as the SyncLog shows it: customers changed ("all" or how many, the unknown
+    customer counting as one) and the earliest date changed."""
+    if delta is None or delta.customer_ids is None:
+        return {"customers": "all", "since": None}
+    since = delta.since.isoformat() if delta.since else None
+    return {"customers": len(delta.customer_ids) + delta.unknown_customer, "since": since}
 
 
 def summaries_refresh(*, company: Company, today: date, first_sync: bool = False) -> dict[str, int]:

@@ -98,3 +98,30 @@ def test_queued_runs_every_sync_the_webhook_queued(sandbox, today):
 def test_without_a_connection_or_queued_it_says_what_to_give():
     with pytest.raises(CommandError, match="--connection ID, or --queued"):
         sync_ar()
+
+
+def test_json_prints_one_object_with_counts_timings_and_the_delta(sandbox, today):
+    """A first sync: everything changed (delta "all"); a second with nothing new: no customer."""
+    import json
+
+    out, _ = sync_ar("--connection", CONNECTION, "--base-url", sandbox.base_url, "--json")
+
+    (line,) = out.splitlines()
+    result = json.loads(line)
+    assert (result["status"], result["error"], result["rejected"]) == ("success", "", [])
+    assert result["counts"]["invoices"]["fetched"] == 9
+    assert result["counts"]["delta"] == {"customers": "all", "since": None}
+    assert result["total_ar"] == {"USD": "1190.00", "EUR": "965.00"}
+    assert result["as_of"] == "2026-03-15"
+    assert set(result["timings"]) == {
+        "command_seconds",
+        "before_job_seconds",
+        "job_seconds",
+        "steps",
+    }
+    assert len(result["timings"]["steps"]) == 14
+
+    again = json.loads(
+        sync_ar("--connection", CONNECTION, "--base-url", sandbox.base_url, "--json")[0]
+    )
+    assert again["counts"]["delta"] == {"customers": 0, "since": None}

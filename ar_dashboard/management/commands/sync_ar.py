@@ -7,8 +7,16 @@ it is set (they then show in the Dagster UI), else to an ephemeral one.
 
 One sync per company at a time: a sync of a company whose sync is running exits with "already
 running". `--reap` marks running syncs whose process died (no heartbeat within the lease) failed.
+`--json` prints the result of each sync as one JSON object (status, counts, step timings,
+rejected records) instead of the summary line.
+
+Dagster, the job definition and the pipeline services are imported when a sync runs, not when
+the command is loaded: `--help`, `--reap` and Django's command discovery stay quick.
 """
 
+from __future__ import annotations
+
+import json
 import logging
 import os
 import re
@@ -17,24 +25,14 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from dagster import DagsterEventType, DagsterInstance
 from django.core.management.base import BaseCommand, CommandError, OutputWrapper
 
-from ar_dashboard import selectors
 from ar_dashboard.models import Company, SyncLog
-from ar_dashboard.money import money_display
-from ar_dashboard.services.sync import company_for_connection, sync_logs_reap
-from etl.definitions import defs
-from etl.resources import UnifiedResource
-from etl.schedules import JOB_NAME, sync_run_config
-from etl.sensors import queued_run_requests
 
-try:
-    from tqdm import tqdm
-except ImportError:  # tqdm comes with dagster, but the plain lines need nothing
-    tqdm = None
+if TYPE_CHECKING:
+    from dagster import DagsterInstance
 
 QUIET_LOGGERS = ("httpx", "alembic")
 COUNT_ORDER = ("fetched", "created", "updated", "rejected", "skipped", "deleted")
@@ -48,14 +46,21 @@ class StepProgress:
         self.total, self.done, self.out = total, 0, out
         self.started = time.monotonic()
         self.counts: dict[str, str] = {}
+        self.seconds: dict[str, float] = {}  # step -> seconds it took
+        self._last = 0.0
         self.failed_checks: list[tuple[str, str, str]] = []  # (severity, check, description)
         # A bar only on a terminal; logs and tests get the plain lines alone.
-        interactive = tqdm is not None and out.isatty()
-        self.bar = (
-            tqdm(total=total, file=sys.stderr, unit="step", leave=False) if interactive else None
-        )
+        self.bar = None
+        if out.isatty():
+            try:
+                from tqdm import tqdm
+            except ImportError:  # tqdm comes with dagster, but the plain lines need nothing
+                return
+            self.bar = tqdm(total=total, file=sys.stderr, unit="step", leave=False)
 
     def __call__(self, entry: Any) -> None:
+        from dagster import DagsterEventType
+
         event = entry.dagster_event
         if event is None or event.step_key is None:
             return
@@ -76,6 +81,8 @@ class StepProgress:
             self.done += 1
             status = "" if kind == DagsterEventType.STEP_SUCCESS else "FAILED "
             elapsed = time.monotonic() - self.started
+            self.seconds[step] = round(elapsed - self._last, 3)
+            self._last = elapsed
             line = f"[{self.done:2d}/{self.total}] {elapsed:6.2f}s {status}{step}"
             self._write(f"{line} {self.counts.get(step, '')}".rstrip())
 
@@ -108,6 +115,8 @@ def quiet_loggers(verbosity: int) -> Iterator[None]:
 @contextmanager
 def dagster_instance() -> Iterator[DagsterInstance]:
     """The DAGSTER_HOME instance when set (the runs then show in the UI), else an ephemeral one."""
+    from dagster import DagsterInstance
+
     home = os.environ.get("DAGSTER_HOME")
     with DagsterInstance.get() if home else DagsterInstance.ephemeral() as instance:
         yield instance
@@ -115,6 +124,8 @@ def dagster_instance() -> Iterator[DagsterInstance]:
 
 def _failure_reason(result: Any) -> str:
     """The innermost error of the first failed step (or of the run), on one line."""
+    from dagster import DagsterEventType
+
     for event in result.all_events:
         if event.event_type in (DagsterEventType.STEP_FAILURE, DagsterEventType.RUN_FAILURE):
             data = event.event_specific_data
@@ -132,7 +143,7 @@ def _failure_reason(result: Any) -> str:
 def _counts_line(counts: dict) -> str:
     parts = []
     for obj, numbers in counts.items():
-        if obj == "summary" or not isinstance(numbers, dict):
+        if obj in ("summary", "delta") or not isinstance(numbers, dict):
             continue
         keys = sorted(numbers, key=lambda k: (COUNT_ORDER + (k,)).index(k))
         parts.append(f"{obj} " + ", ".join(f"{k} {numbers[k]}" for k in keys))
@@ -154,14 +165,62 @@ def _rejected_lines(log: SyncLog) -> list[str]:
     return lines
 
 
-def _ar_line(company: Company) -> str:
+def _ar_totals(company: Company) -> dict[str, Any]:
+    """Total AR as of the company's today, per currency (Decimal amounts)."""
+    from ar_dashboard import selectors
+
     today = company.local_today()
-    totals = []
+    totals = {}
     for currency in selectors.currencies_in_use(company=company):
         filters = selectors.ARFilters(as_of=today, today=today, currency=currency)
-        total = selectors.summary_total(company=company, filters=filters)
-        totals.append(money_display(total, currency))
-    return f"total AR as of {today}: " + ", ".join(totals)
+        totals[currency] = selectors.summary_total(company=company, filters=filters)
+    return totals
+
+
+def _ar_line(company: Company) -> str:
+    from ar_dashboard.money import money_display
+
+    totals = [money_display(total, currency) for currency, total in _ar_totals(company).items()]
+    return f"total AR as of {company.local_today()}: " + ", ".join(totals)
+
+
+def sync_result(
+    *,
+    company: Company,
+    log: SyncLog | None,
+    progress: StepProgress,
+    started: float,
+    job_started: float,
+    error: str,
+) -> dict[str, Any]:
+    """One sync's outcome as plain JSON values: what `--json` prints."""
+    finished = time.monotonic()
+    result: dict[str, Any] = {
+        "company": company.name,
+        "company_id": company.pk,
+        "connection": company.unified_connection_id,
+        "sync_log_id": log.pk if log is not None else None,
+        "status": str(log.status) if log is not None else "failed",
+        "error": error,
+        "counts": log.counts if log is not None else {},
+        "rejected": log.rejected if log is not None else [],
+        "warnings": len(log.warnings) if log is not None else 0,
+        "failed_checks": [
+            {"severity": severity, "check": name, "description": description}
+            for severity, name, description in progress.failed_checks
+        ],
+        "timings": {
+            "command_seconds": round(finished - started, 3),
+            "before_job_seconds": round(job_started - started, 3),
+            "job_seconds": round(finished - job_started, 3),
+            "steps": progress.seconds,
+        },
+    }
+    if not error and log is not None:
+        company.refresh_from_db()
+        result["total_ar"] = {c: str(total) for c, total in _ar_totals(company).items()}
+        result["as_of"] = company.local_today().isoformat()
+    return result
 
 
 class Command(BaseCommand):
@@ -178,17 +237,28 @@ class Command(BaseCommand):
             "--base-url", metavar="URL", help="Unified.to base URL (default UNIFIED_BASE_URL)"
         )
         parser.add_argument(
+            "--json",
+            action="store_true",
+            help="print each sync's result as one JSON object (counts, step timings, rejects)",
+        )
+        parser.add_argument(
             "--reap",
             action="store_true",
             help="mark running syncs whose process died (no heartbeat within the lease) failed",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        from ar_dashboard.services.sync import company_for_connection
+
+        self.started = time.monotonic()
         if not options["connection"] and not options["queued"] and not options["reap"]:
             raise CommandError("give --connection ID, or --queued, or --reap")
         if options["reap"]:
             self._reap()
         runs = []  # (company, run config, run tags)
+        if options["connection"] or options["queued"]:
+            from etl.schedules import sync_run_config
+            from etl.sensors import queued_run_requests
         if options["connection"]:
             company = company_for_connection(
                 connection_id=options["connection"], name=options["name"]
@@ -217,6 +287,8 @@ class Command(BaseCommand):
 
     def _reap(self) -> None:
         """Every company's dead syncs marked failed (each sync also reaps its own company's)."""
+        from ar_dashboard.services.sync import sync_logs_reap
+
         reaped = sync_logs_reap()
         for log in reaped:
             self.stdout.write(f"{log.company}: sync log {log.pk} marked failed: {log.error}")
@@ -232,6 +304,10 @@ class Command(BaseCommand):
         options: dict[str, Any],
     ) -> str:
         """Run one sync and report it; returns the one-line failure reason, or ''."""
+        from etl.definitions import defs
+        from etl.resources import UnifiedResource
+        from etl.schedules import JOB_NAME
+
         job = defs.resolve_job_def(JOB_NAME)
         resources = {}
         if options["base_url"]:
@@ -240,6 +316,7 @@ class Command(BaseCommand):
         level = {2: "INFO", 3: "DEBUG"}.get(options["verbosity"], "CRITICAL")
         run_config = {**config, "loggers": {"console": {"config": {"log_level": level}}}}
         run_id = str(uuid.uuid4())
+        job_started = time.monotonic()
         progress = StepProgress(len(job.graph.node_dict), self.stderr)
         instance.add_event_listener(run_id, progress)
         heading = f"Syncing {company} (connection {company.unified_connection_id})"
@@ -258,6 +335,8 @@ class Command(BaseCommand):
         # The run's own log: a run refused because a sync was running may have noted its id on
         # the queued log it could not claim, which stays QUEUED.
         log = SyncLog.objects.filter(run_id=run_id).exclude(status=SyncLog.Status.QUEUED).first()
+        if options["json"]:
+            return self._json(company, log, progress, job_started, result)
         if not result.success:
             for line in _rejected_lines(log) if log is not None else []:
                 self.stdout.write(line)
@@ -273,3 +352,28 @@ class Command(BaseCommand):
             self.stdout.write(line)
         errors = [f"{n}: {d}" for s, n, d in progress.failed_checks if s == "ERROR"]
         return f"check {errors[0]}" if errors else ""
+
+    def _json(
+        self,
+        company: Company,
+        log: SyncLog | None,
+        progress: StepProgress,
+        job_started: float,
+        result: Any,
+    ) -> str:
+        """Print the sync's result as one JSON object; returns its failure reason, or ''."""
+        if not result.success:
+            error = log.error if log is not None and log.error else _failure_reason(result)
+        else:
+            errors = [f"{n}: {d}" for s, n, d in progress.failed_checks if s == "ERROR"]
+            error = f"check {errors[0]}" if errors else ""
+        outcome = sync_result(
+            company=company,
+            log=log,
+            progress=progress,
+            started=self.started,
+            job_started=job_started,
+            error=error if not result.success else "",
+        )
+        self.stdout.write(json.dumps(outcome, default=str))
+        return error
