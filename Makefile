@@ -8,8 +8,8 @@ PORT ?= 8000
 # Local commands (run, test, demo) default to development mode; production sets DEBUG=false.
 export DEBUG ?= true
 
-.PHONY: run test install browser migrate demo lint format lock dagster sandbox clean
-.PHONY: bench bench-smoke
+.PHONY: run test install browser pdf-libs migrate demo lint format lock dagster sandbox clean
+.PHONY: bench bench-smoke bench-exports
 
 $(BIN)/uv:
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py bootstrap_demo
 
-run: demo
+run: demo pdf-libs
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Browser tests drive Debian's Chromium; install it when missing and we may (root + apt).
@@ -40,7 +40,16 @@ browser:
 	      || echo "could not install chromium: browser tests will be skipped"; \
 	  else echo "chromium not found: browser tests will be skipped"; fi; }
 
-test: install browser
+## WeasyPrint (PDF exports) needs Pango; install Debian's when missing and we may (root + apt).
+pdf-libs:
+	@ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Pango for WeasyPrint"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-liberation >/dev/null; } \
+	      || echo "could not install Pango: PDF exports will fail"; \
+	  else echo "Pango not found: PDF exports need libpango-1.0-0 and libpangoft2-1.0-0"; fi; }
+
+test: install browser pdf-libs
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install
@@ -75,6 +84,13 @@ bench-smoke: install
 	@mkdir -p var/bench
 	DEBUG=false DATABASE_URL=$(BENCH_SMOKE_DATABASE_URL) $(BIN)/python -m bench --sizes 2000 \
 	  --requests 10 --naive-sizes 2000 --naive-runs 1 --results var/bench/RESULTS-smoke.md
+
+## Issue 17's export timings (bench/exports.py); DATABASE_URL as for `make bench` (emptied).
+EXPORTS_DOCUMENTS ?= 100000
+EXPORTS_CUSTOMERS ?= 5000
+bench-exports: install
+	@test -n "$$DATABASE_URL" || { echo "make bench-exports needs DATABASE_URL: a PostgreSQL database of its own"; exit 2; }
+	DEBUG=false $(BIN)/python -m bench.exports --documents $(EXPORTS_DOCUMENTS) --customers $(EXPORTS_CUSTOMERS)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3 .pytest_cache

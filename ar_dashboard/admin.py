@@ -128,3 +128,20 @@ class SyncCursorAdmin(ReadOnlyLedgerAdmin):
     list_display = ["company", "object_type", "updated_gte"]
     list_filter = ["company", "object_type"]
     search_fields = ["company__name"]
+
+
+@admin.register(models.ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    """Rates are entered here per company (consolidated views read the latest one dated on or
+    before their as_of); `home_currency` defaults to the company's."""
+
+    list_display = ["company", "currency", "home_currency", "rate_date", "rate", "source"]
+    list_filter = ["company", "currency", "source"]
+    search_fields = ["company__name", "currency"]
+    date_hierarchy = "rate_date"
+    autocomplete_fields = ["company"]
+
+    def save_model(self, request, obj, form, change):
+        if not obj.home_currency:
+            obj.home_currency = obj.company.home_currency
+        super().save_model(request, obj, form, change)

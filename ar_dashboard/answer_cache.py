@@ -30,7 +30,18 @@ from ar_dashboard.models import Company
 from ar_dashboard.selectors import ARFilters
 from config.routers import read_primary_if_replica_behind
 
-ENDPOINTS = ("summary-stats", "aging-distribution", "customer-breakdown", "invoice-details")
+ENDPOINTS = (
+    "summary-stats",
+    "aging-distribution",
+    "customer-breakdown",
+    "invoice-details",
+    # issue 15's analytics
+    "kpis",
+    "trends",
+    "customer-health",
+    "cash-forecast",
+    "payment-velocity",
+)
 # Part of every key: bump it when a cached answer's shape changes, so a deploy never serves
 # answers shaped by the previous release.
 ANSWER_SHAPE = 1

@@ -6,10 +6,12 @@ plain SUM over open documents is the receivable.
 """
 
 from datetime import date
+from decimal import Decimal
 from zoneinfo import ZoneInfo, available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -61,6 +63,11 @@ class Company(models.Model):
     )
     aging_basis = models.CharField(
         max_length=10, choices=aging.Basis.choices(), default=aging.Basis.DUE
+    )
+    remit_to = models.TextField(
+        blank=True,
+        help_text="Where customers send payment, printed on statements: name, address, bank "
+        "details (one item per line).",
     )
     ledger_version = models.PositiveBigIntegerField(
         default=0,
@@ -555,3 +562,52 @@ class SyncCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.company} {self.object_type} ≥ {self.updated_gte:%Y-%m-%d %H:%M}"
+
+
+class ExchangeRate(models.Model):
+    """How many units of `home_currency` one unit of `currency` was worth from `rate_date`.
+
+    Consolidated views convert each currency's totals at the latest rate dated on or before
+    their `as_of`; with no such rate they refuse (a 400 naming the currency), never assume 1.
+    """
+
+    class Source(models.TextChoices):
+        MANUAL = "manual", "Entered by hand"
+        SYNC = "sync", "Received on a synced document"
+
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="exchange_rates")
+    currency = models.CharField(max_length=3, validators=[validate_currency])
+    home_currency = models.CharField(
+        max_length=3,
+        blank=True,
+        validators=[validate_currency],
+        help_text="The currency the rate converts into; blank = the company's home currency.",
+    )
+    rate_date = models.DateField()
+    rate = models.DecimalField(
+        max_digits=20,
+        decimal_places=10,
+        validators=[MinValueValidator(Decimal("0.0000000001"))],
+        help_text="Units of the home currency per one unit of the currency.",
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.MANUAL)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["currency", "-rate_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "currency", "home_currency", "rate_date"],
+                name="exchangerate_company_day",
+            ),
+            models.CheckConstraint(condition=models.Q(rate__gt=0), name="exchangerate_positive"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["company", "home_currency", "currency", "-rate_date"],
+                name="exchangerate_lookup",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"1 {self.currency} = {self.rate} {self.home_currency} from {self.rate_date}"

@@ -285,6 +285,12 @@ def request_urls(
             ("home page", label, f"/ar/?{day}"),
             ("collections worklist", label, f"/ar/api/collections/?{day}&page=1"),
             ("collections page", label, f"/ar/collections/?{day}"),
+            # issue 15's analytics, with their default periods
+            ("kpis", label, f"/ar/api/kpis/?{day}"),
+            ("trends", label, f"/ar/api/trends/?{day}"),
+            ("customer-health p1", label, f"/ar/api/customer-health/?{day}&page=1"),
+            ("cash-forecast", label, f"/ar/api/cash-forecast/?{day}"),
+            ("payment-velocity p1", label, f"/ar/api/payment-velocity/?{day}&page=1"),
         ]
     return urls
 

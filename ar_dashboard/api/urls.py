@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from ar_dashboard.api import views
+from ar_dashboard.api import analytics, analytics_cash, views
 
 urlpatterns = [
     path("summary-stats/", views.SummaryStatsView.as_view(), name="api_summary_stats"),
@@ -17,6 +17,15 @@ urlpatterns = [
         name="api_invoice_details",
     ),
     path("dagster-status/", views.DagsterStatusView.as_view(), name="api_dagster_status"),
+    path("kpis/", analytics.KPIsView.as_view(), name="api_kpis"),
+    path("trends/", analytics.TrendsView.as_view(), name="api_trends"),
+    path("customer-health/", analytics.CustomerHealthView.as_view(), name="api_customer_health"),
+    path("cash-forecast/", analytics_cash.CashForecastView.as_view(), name="api_cash_forecast"),
+    path(
+        "payment-velocity/",
+        analytics_cash.PaymentVelocityView.as_view(),
+        name="api_payment_velocity",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path(
         "docs/", SpectacularSwaggerView.as_view(url_name="ar_dashboard:api_schema"), name="api_docs"

@@ -28,6 +28,11 @@ ENDPOINTS = (
     "home page",
     "collections worklist",
     "collections page",
+    "kpis",
+    "trends",
+    "customer-health p1",
+    "cash-forecast",
+    "payment-velocity p1",
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -218,7 +218,10 @@ def sync_result(
     }
     if not error and log is not None:
         company.refresh_from_db()
-        result["total_ar"] = {c: str(total) for c, total in _ar_totals(company).items()}
+        from ar_dashboard.money import money_str
+
+        totals = _ar_totals(company).items()
+        result["total_ar"] = {c: money_str(total, c) for c, total in totals}
         result["as_of"] = company.local_today().isoformat()
     return result
 

@@ -33,6 +33,7 @@ SCHEMA_URL = "/ar/api/schema/"
 EXAMPLES = 40  # fuzzing examples per operation, besides the coverage cases
 OPERATIONS = [
     "GET /ar/api/aging-distribution/",
+    "GET /ar/api/cash-forecast/",
     "GET /ar/api/collections/",
     "GET /ar/api/collections/customers/{customer_id}/activities/",
     "GET /ar/api/collections/customers/{customer_id}/disputes/",
@@ -40,9 +41,13 @@ OPERATIONS = [
     "GET /ar/api/collections/customers/{customer_id}/reminder-preview/",
     "GET /ar/api/collections/customers/{customer_id}/settings/",
     "GET /ar/api/customer-breakdown/",
+    "GET /ar/api/customer-health/",
     "GET /ar/api/dagster-status/",
     "GET /ar/api/invoice-details/{customer_id}/",
+    "GET /ar/api/kpis/",
+    "GET /ar/api/payment-velocity/",
     "GET /ar/api/summary-stats/",
+    "GET /ar/api/trends/",
     "PATCH /ar/api/collections/customers/{customer_id}/settings/",
     "POST /ar/api/collections/customers/{customer_id}/activities/",
     "POST /ar/api/collections/customers/{customer_id}/disputes/",
