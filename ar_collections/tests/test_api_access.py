@@ -182,5 +182,5 @@ def test_reminder_preview_renders_the_reached_stage(ledger, alice, pinned_today)
     assert body["stage"] == "30 days overdue"  # G-2 is 45 days past due
     assert body["subject"] == "Acme Supplies: payment 30 days overdue"
     assert body["recipients"] == ["ap@globex.example"]
-    assert body["attachment"].startswith("statement-2026-06-30.")
+    assert body["attachment"] == "statement-2026-06-30.pdf"
     assert "G-2  due 2026-05-16  $500.00  (45 days overdue)" in body["body"]

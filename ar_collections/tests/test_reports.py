@@ -1,7 +1,10 @@
 """The scheduled aging-summary email: as of the last business day, once per due day."""
 
+import io
 from datetime import date
+from decimal import Decimal as D
 
+import openpyxl
 import pytest
 from django.core import mail
 from django.core.management import call_command
@@ -45,8 +48,15 @@ def test_the_weekly_report_goes_on_its_day_once(weekly, settings, capsys):
     assert email.to == ["cfo@acme.example", "controller@acme.example"]
     assert email.subject == "Acme Supplies: AR aging summary as of 2026-06-26"
     assert "Total AR: $9,600.00" in email.body
-    names = [name for name, _, _ in email.attachments]
-    assert all(n.startswith("aging-summary-2026-06-26.") for n in names)
+    (pdf_name, pdf, pdf_type), (xlsx_name, xlsx, xlsx_type) = email.attachments
+    assert (pdf_name, pdf_type) == ("aging-summary-2026-06-26.pdf", "application/pdf")
+    assert pdf.startswith(b"%PDF")
+    assert xlsx_name == "aging-summary-2026-06-26.xlsx" and xlsx_type.endswith(".sheet")
+    # As of Friday 06-26: S-1 current 5000; G-1 (6 days) + H-1 (1 day) 3000 in 1-30; G-2
+    # (41 days) 500 in 31-60; I-1 (91 days) 800 in 91-120; U-1 (126 days) 300 in 120+.
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).active
+    amounts = [row[-1] for row in sheet.iter_rows(min_row=2, max_row=7, values_only=True)]
+    assert [D(str(a)) for a in amounts] == [D(5000), D(3000), D(500), D(0), D(800), D(300)]
     weekly.refresh_from_db()
     assert weekly.report_last_sent_on == date(2026, 6, 29)
     call_command("send_scheduled_reports", "--today", "2026-06-29")  # again the same day

@@ -1,10 +1,6 @@
-"""The worklist with the real analytics risk score (skipped until the analytics app is merged)."""
-
-import pytest
+"""The worklist with the real analytics risk score."""
 
 from ar_collections.tests.conftest import client_for
-
-pytest.importorskip("ar_dashboard.analytics.health")
 
 
 def test_every_ranked_customer_carries_its_band(ledger, alice, django_assert_max_num_queries):
