@@ -12,36 +12,25 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
 
 from ar_collections import adapters, presentation, selectors
+from ar_collections.adapters import XLSX
 from ar_collections.api import serializers as io
 from ar_collections.api.views import _customer, _stage, _valid, worklist_params
+from ar_collections.exports import worklist_report
 from ar_collections.models import Dispute, ReminderStage
 from ar_collections.services import activities, reminders
 from ar_dashboard import selectors as ar_selectors
 from ar_dashboard.access import companies_for_user
+from ar_dashboard.exports import csv as csv_export
+from ar_dashboard.exports import xlsx as xlsx_export
 from ar_dashboard.filters import AsOfField, parse_filters
 from ar_dashboard.models import Invoice
 from ar_dashboard.views import _messages_by_param
-
-EXPORT_COLUMNS = (
-    "rank",
-    "customer",
-    "priority",
-    "next_action",
-    "band",
-    "collector",
-    "total_outstanding",
-    "overdue",
-    "oldest_days_past_due",
-    "last_contact",
-    "open_promise_due",
-    "broken_promise",
-    "open_disputes",
-)
 
 
 def _bad_request(request, exc: ValidationError):
@@ -59,13 +48,13 @@ def worklist(request):
     try:
         company, filters = parse_filters(params, request.user)
         options = worklist_params(params)
-        if params.get("format", "html") not in ("html", "csv"):
-            raise ValidationError({"format": "Must be html or csv."})
+        if params.get("format", "html") not in ("html", "csv", "xlsx"):
+            raise ValidationError({"format": "Must be html, csv or xlsx."})
     except ValidationError as exc:
         return _bad_request(request, exc)
     rows = selectors.worklist(company=company, filters=filters, user=request.user, options=options)
-    if params.get("format") == "csv":
-        return _worklist_csv(company, filters, rows)
+    if params.get("format") in ("csv", "xlsx"):
+        return _worklist_file(company, filters, rows, params["format"])
     keys = list(company.aging_scheme.keys)
     context = {
         "companies": companies,
@@ -83,30 +72,19 @@ def worklist(request):
     return render(request, "ar_collections/worklist.html", context)
 
 
-def _worklist_csv(company, filters, rows) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    name = f"collections-worklist-{filters.as_of}-{filters.currency}.csv"
+def _worklist_file(company, filters, rows, fmt: str) -> HttpResponse:
+    """The worklist as the exports package writes every view: CSV or XLSX."""
+    report = worklist_report(company=company, filters=filters, rows=rows)
+    name = f"collections-worklist-{filters.as_of}-{filters.currency}.{fmt}"
+    if fmt == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        writer = csv.writer(response)
+        for line in csv_export.report_rows(report):
+            writer.writerow(line)
+    else:
+        content = xlsx_export.report_xlsx(report, generated_at=timezone.now())
+        response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
-    writer = csv.writer(response)
-    writer.writerow(EXPORT_COLUMNS)
-    for rank, r in enumerate(rows, start=1):
-        writer.writerow(
-            [
-                rank,
-                r.customer_name,
-                r.priority,
-                r.action.label,
-                r.band or "",
-                r.collector,
-                presentation.money_str(r.total_outstanding, r.currency),
-                presentation.money_str(r.overdue, r.currency),
-                r.days_past_due if r.days_past_due is not None else "",
-                r.last_contact or "",
-                r.open_promise.promised_on if r.open_promise else "",
-                "yes" if r.broken_promise else "",
-                r.open_disputes,
-            ]
-        )
     return response
 
 

@@ -37,9 +37,27 @@ def test_worklist_csv_export(ledger, bob):
     answer = login(bob).get("/ar/collections/", {"as_of": "2026-06-30", "format": "csv"})
     assert answer["Content-Type"].startswith("text/csv")
     lines = answer.content.decode().splitlines()
-    assert lines[0].startswith("rank,customer,priority,next_action")
-    assert lines[1].startswith("1,Hooli,2000.00,Call (no email address on file)")
+    assert lines[0].startswith("Rank,Customer,Priority,Next action,Risk band,Collector,Open (USD)")
+    assert lines[1] == "1,Hooli,2000.00,Call (no email address on file),,,2000.00,2000.00,5,,,,0"
     assert len(lines) == 5
+
+
+@pytest.mark.usefixtures("no_risk_bands")
+def test_worklist_xlsx_export(ledger, bob):
+    import io
+
+    import openpyxl
+
+    answer = login(bob).get("/ar/collections/", {"as_of": "2026-06-30", "format": "xlsx"})
+    assert answer["Content-Disposition"].endswith('worklist-2026-06-30-USD.xlsx"')
+    sheet = openpyxl.load_workbook(io.BytesIO(answer.content))["Worklist"]
+    rows = list(sheet.iter_rows(min_row=2, max_row=5, values_only=True))
+    assert [(r[1], r[2], r[7]) for r in rows] == [
+        ("Hooli", "2000.00", 2000),
+        ("Initech", "2000.00", 800),
+        ("Globex", "1750.00", 1500),
+        ("Umbrella", "900.00", 300),
+    ]
 
 
 def test_worklist_page_bad_param_is_400(ledger, bob):
