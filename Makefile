@@ -28,7 +28,20 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py bootstrap_demo
 
+## The web server, the sync worker (runs "Sync now" and first syncs) and, unless a real
+## Unified.to key is configured (environment or .env), the local Unified.to sandbox to connect
+## to. Ctrl-C stops all three.
+SANDBOX_PORT ?= 8765
 run: demo pdf-libs
+	@pids=""; \
+	if [ -z "$$UNIFIED_API_KEY" ] && ! grep -qs '^UNIFIED_API_KEY=..*' .env; then \
+	  export UNIFIED_BASE_URL=http://127.0.0.1:$(SANDBOX_PORT) UNIFIED_API_KEY=sandbox-key; \
+	  export UNIFIED_WORKSPACE_ID=$${UNIFIED_WORKSPACE_ID:-sandbox}; \
+	  echo "Unified.to sandbox on port $(SANDBOX_PORT) (no UNIFIED_API_KEY configured)"; \
+	  $(BIN)/python -m connectors.unified.sandbox --port $(SANDBOX_PORT) & pids="$$!"; \
+	fi; \
+	$(BIN)/python manage.py run_sync_worker & pids="$$pids $$!"; \
+	trap 'kill $$pids 2>/dev/null; wait $$pids 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Browser tests drive Debian's Chromium; install it when missing and we may (root + apt).

@@ -1,11 +1,64 @@
-"""Admin: search and filters for every model; ledger rows are read-only (they come from sync)."""
+"""Admin: search and filters for every model; ledger rows are read-only (they come from sync).
+
+Roles apply here too (access.py): a staff user who is not a superuser sees and changes only
+the rows of companies they are an admin of; superusers see everything.
+"""
 
 from django.contrib import admin
 
 from ar_dashboard import models
+from ar_dashboard.access import companies_for_user
+
+ADMIN = models.Membership.Role.ADMIN
 
 
-class ReadOnlyLedgerAdmin(admin.ModelAdmin):
+class CompanyScopedAdmin(admin.ModelAdmin):
+    """Django's model permissions, and on top of them the company role: rows only of the
+    companies where the staff user is an admin (superusers: all)."""
+
+    company_lookup = "company"
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        if request.user.is_superuser:
+            return rows
+        admin_of = companies_for_user(request.user, ADMIN)
+        return rows.filter(**{f"{self.company_lookup}__in": admin_of})
+
+    def _in_scope(self, request, obj) -> bool:
+        if request.user.is_superuser:
+            return True
+        if obj is None:
+            return companies_for_user(request.user, ADMIN).exists()
+        return self.get_queryset(request).filter(pk=obj.pk).exists()
+
+    def get_list_filter(self, request):
+        # The company filter lists only companies with rows in the (scoped) list: the plain
+        # one would show every company's name.
+        return [
+            ("company", admin.RelatedOnlyFieldListFilter) if name == "company" else name
+            for name in super().get_list_filter(request)
+        ]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "company" and not request.user.is_superuser:
+            kwargs["queryset"] = companies_for_user(request.user, ADMIN)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_module_permission(self, request):
+        return super().has_module_permission(request) and self._in_scope(request, None)
+
+    def has_view_permission(self, request, obj=None):
+        return super().has_view_permission(request, obj) and self._in_scope(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._in_scope(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._in_scope(request, obj)
+
+
+class ReadOnlyLedgerAdmin(CompanyScopedAdmin):
     """Ledger rows mirror the source; editing them here would be overwritten by the next sync."""
 
     def has_add_permission(self, request):
@@ -22,7 +75,9 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(models.Company)
-class CompanyAdmin(admin.ModelAdmin):
+class CompanyAdmin(CompanyScopedAdmin):
+    company_lookup = "pk"
+
     list_display = ["name", "home_currency", "timezone", "unified_connection_id", "aging_basis"]
     search_fields = ["name", "unified_connection_id"]
     list_filter = ["home_currency", "aging_basis"]
@@ -30,7 +85,7 @@ class CompanyAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(CompanyScopedAdmin):
     list_display = ["user", "company", "role", "created_at"]
     list_filter = ["role", "company"]
     search_fields = ["user__username", "user__email", "company__name"]

@@ -611,3 +611,26 @@ class ExchangeRate(models.Model):
 
     def __str__(self) -> str:
         return f"1 {self.currency} = {self.rate} {self.home_currency} from {self.rate_date}"
+
+
+class DashboardLayout(models.Model):
+    """One user's widget grid for one company: [{"widget", "x", "y", "w", "h"}, …].
+
+    Validated by `ar_dashboard.widgets.clean_layout` before it is saved; no row means the
+    catalogue's default layout.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="dashboard_layouts"
+    )
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="dashboard_layouts")
+    layout = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "company"], name="dashboardlayout_user_company")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.company}: {len(self.layout)} widgets"

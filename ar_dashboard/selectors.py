@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import connections
 from django.db.models import (
     Case,
     CharField,
@@ -437,12 +438,24 @@ def summary_total(*, company: Company, filters: ARFilters) -> Decimal:
 
 
 def currencies_in_use(*, company: Company) -> list[str]:
-    """Currencies the company's AR documents are in, home currency first."""
-    found = set(
-        Invoice.objects.filter(company=company, doc_type__in=aging.AR_DOC_TYPES)
-        .order_by()
-        .values_list("currency", flat=True)
-        .distinct()
+    """Currencies the company's AR documents are in, home currency first.
+
+    A skip scan down the (company, currency, …) index, one probe per currency: a DISTINCT over
+    the documents read every one of them (600 ms at 1M documents) for a handful of codes.
+    """
+    documents = Invoice.objects.filter(company=company)
+    types = list(aging.AR_DOC_TYPES)
+    marks = ", ".join(["%s"] * len(types))
+    table = connections[documents.db].ops.quote_name(Invoice._meta.db_table)
+    # The table name is the model's and every value a parameter: nothing here is user text.
+    probe = f"SELECT MIN(currency) FROM {table} WHERE company_id = %s AND doc_type IN ({marks})"  # noqa: S608
+    sql = (
+        f"WITH RECURSIVE found(code) AS ({probe} UNION ALL "  # noqa: S608
+        f"SELECT ({probe} AND currency > found.code) FROM found WHERE found.code IS NOT NULL) "
+        "SELECT code FROM found WHERE code IS NOT NULL"
     )
+    with connections[documents.db].cursor() as cursor:
+        cursor.execute(sql, [company.pk, *types, company.pk, *types])
+        found = {code for (code,) in cursor.fetchall()}
     found.add(company.home_currency)
     return [company.home_currency, *sorted(found - {company.home_currency})]

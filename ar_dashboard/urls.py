@@ -1,13 +1,18 @@
 from django.urls import include, path
 
-from ar_dashboard import views
 from ar_dashboard.exports import views as exports
+from ar_dashboard.pages import filtered, home, report, widgets
 from ar_dashboard.webhooks import unified_webhook
 
 app_name = "ar_dashboard"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
+    path("widgets/", widgets.widgets, name="widgets"),
+    path("widgets/layout/", widgets.widgets_layout, name="widgets_layout"),
+    path("filtered/", filtered.filtered, name="filtered"),
+    path("report/", report.report, name="report"),
+    path("report/customer/<str:customer_id>/", report.customer_detail, name="customer_detail"),
     path("api/", include("ar_dashboard.api.urls")),
     path("webhooks/unified/", unified_webhook, name="unified_webhook"),
     path("export/<slug:view>.<slug:fmt>", exports.export, name="export"),

@@ -60,8 +60,14 @@ def _connection_id(delivery: dict) -> str:
     return connection_id
 
 
-def sync_log_queue(*, company: Company) -> tuple[SyncLog, bool] | None:
+def sync_log_queue(
+    *, company: Company, trigger: str = SyncLog.Trigger.WEBHOOK, full: bool = False
+) -> tuple[SyncLog, bool] | None:
     """The company's one queued sync and whether it is new; None if it could not be had.
+
+    Requests merge into the waiting log; a full request makes it full (a full sync covers an
+    incremental one, not the other way round). The queue serves the webhook, "Sync now" and
+    the first sync of a newly connected company alike.
 
     The partial unique constraint `synclog_one_queued` is the arbiter, so concurrent
     deliveries need no lock: each tries to insert, and a loser (IntegrityError, rolled back to
@@ -74,14 +80,20 @@ def sync_log_queue(*, company: Company) -> tuple[SyncLog, bool] | None:
                 log = SyncLog.objects.create(
                     company=company,
                     status=SyncLog.Status.QUEUED,
-                    trigger=SyncLog.Trigger.WEBHOOK,
-                    progress="queued by webhook",
+                    trigger=trigger,
+                    full_sync=full,
+                    progress="queued by webhook"
+                    if trigger == SyncLog.Trigger.WEBHOOK
+                    else "queued: waiting for the sync worker",
                 )
             return log, True
         except IntegrityError:
             waiting = SyncLog.objects.filter(company=company, status=SyncLog.Status.QUEUED)
             log = waiting.order_by("pk").first()
             if log is not None:
+                if full and not log.full_sync:
+                    waiting.filter(pk=log.pk).update(full_sync=True)
+                    log.full_sync = True
                 return log, False
     logger.error("Webhook for %s: no queued sync after %s attempts", company, QUEUE_ATTEMPTS)
     return None

@@ -291,8 +291,20 @@ def request_urls(
             ("customer-health p1", label, f"/ar/api/customer-health/?{day}&page=1"),
             ("cash-forecast", label, f"/ar/api/cash-forecast/?{day}"),
             ("payment-velocity p1", label, f"/ar/api/payment-velocity/?{day}&page=1"),
+            *dashboard_urls(customer, label, day),
         ]
     return urls
+
+
+def dashboard_urls(customer, label: str, day: str) -> list[tuple[str, str, str]]:
+    """Issue 16's pages: widgets, filtered (a bucket), the aging report (page 1 sorted by the
+    oldest bucket: every customer ranked), and the busiest customer's drill-down."""
+    return [
+        ("widgets page", label, f"/ar/widgets/?{day}"),
+        ("filtered page", label, f"/ar/filtered/?{day}&bucket=1_30&min_amount=100"),
+        ("report page", label, f"/ar/report/?{day}&sort=-over_120"),
+        ("customer drill-down", label, f"/ar/report/customer/{customer.pk}/?{day}"),
+    ]
 
 
 def request_timings(config: BenchConfig, company: Company, user) -> tuple[list[Series], str | None]:

@@ -42,6 +42,10 @@ REQUEST_MS = {
     "customer-health p1": 150.0,
     "cash-forecast": 150.0,
     "payment-velocity p1": 150.0,
+    "widgets page": 200.0,
+    "filtered page": 200.0,
+    "report page": 200.0,
+    "customer drill-down": 200.0,
 }
 OTHER_DATE_MS = 1000.0
 

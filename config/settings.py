@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "ar_dashboard",
     "ar_collections",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -144,6 +145,9 @@ def _tune(database: dict) -> dict:
     if database["ENGINE"].endswith("sqlite3"):
         # Several processes (web, pipeline) share the file: wait for locks instead of failing.
         options.setdefault("timeout", 20)
+        # Write-ahead log: pages (the sync progress poll) keep reading while a sync's long
+        # load transaction writes; in the default rollback journal they wait for its commit.
+        options.setdefault("init_command", "PRAGMA journal_mode=WAL;")
     elif "postgresql" in database["ENGINE"] and not POSTGRES_JIT:
         options["options"] = f"{options.get('options', '')} -c jit=off".strip()
     return database
@@ -290,6 +294,11 @@ DAGSTER_STATUS_TIMEOUT_SECONDS = env.float("DAGSTER_STATUS_TIMEOUT_SECONDS", def
 if not 0 < DAGSTER_STATUS_TIMEOUT_SECONDS <= 30:
     raise ImproperlyConfigured("DAGSTER_STATUS_TIMEOUT_SECONDS must be above 0 and at most 30")
 PIPELINE_TIMEZONE = env.str("PIPELINE_TIMEZONE", default=TIME_ZONE)
+# The home page warns when no sync has succeeded for this many hours (the schedules run every
+# 4 hours and daily, so a day and a bit means at least one missed run).
+AR_SYNC_STALE_HOURS = _int("AR_SYNC_STALE_HOURS", 26)
+if AR_SYNC_STALE_HOURS < 1:
+    raise ImproperlyConfigured("AR_SYNC_STALE_HOURS must be at least 1")
 # One sync per company: a running sync refreshes its SyncLog's heartbeat every
 # SYNC_HEARTBEAT_SECONDS; one silent for longer than SYNC_LEASE_SECONDS died and is reaped.
 SYNC_LEASE_SECONDS = _int("SYNC_LEASE_SECONDS", 300)
@@ -311,6 +320,39 @@ if not 1 <= REMINDER_SEND_ATTEMPTS <= REMINDER_MAX_ATTEMPTS or REMINDER_RETRY_SE
     raise ImproperlyConfigured(
         "REMINDER_SEND_ATTEMPTS must be 1..REMINDER_MAX_ATTEMPTS and REMINDER_RETRY_SECONDS ≥ 0"
     )
+# Onboarding (accounts/): "Connect QuickBooks" sends the browser to Unified.to's hosted
+# authorization for this workspace; its signed `state` is good for CONNECT_STATE_MAX_AGE_SECONDS.
+UNIFIED_WORKSPACE_ID = env.str("UNIFIED_WORKSPACE_ID", default="")
+UNIFIED_INTEGRATION = env.str("UNIFIED_INTEGRATION", default="quickbooks")
+CONNECT_STATE_MAX_AGE_SECONDS = _int("CONNECT_STATE_MAX_AGE_SECONDS", 900)
+INVITATION_MAX_AGE_DAYS = _int("INVITATION_MAX_AGE_DAYS", 7)
+if CONNECT_STATE_MAX_AGE_SECONDS <= 0 or INVITATION_MAX_AGE_DAYS <= 0:
+    raise ImproperlyConfigured(
+        "CONNECT_STATE_MAX_AGE_SECONDS and INVITATION_MAX_AGE_DAYS must be positive"
+    )
+# `manage.py run_sync_worker` looks for queued syncs this often.
+SYNC_WORKER_INTERVAL_SECONDS = env.float("SYNC_WORKER_INTERVAL_SECONDS", default=2.0)
+
+# Uploaded files (company logos for PDFs).
+MEDIA_URL = "media/"
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+
+# Email (invitations): SMTP when EMAIL_HOST is set, else printed to the console in DEBUG.
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST or not DEBUG
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = _int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = _bool("EMAIL_USE_TLS", True)
+EMAIL_USE_SSL = _bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be true")
+EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="AR Aging <ar@localhost>")
 
 # Security: on by default whenever DEBUG is off (`manage.py check --deploy` is clean).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

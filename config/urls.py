@@ -14,4 +14,5 @@ urlpatterns = [
     path("ar/collections/", include("ar_collections.urls")),
     path("ar/api/collections/", include(("ar_collections.api.urls", "ar_collections_api"))),
     path("ar/", include("ar_dashboard.urls")),
+    path("ar/", include("accounts.urls")),
 ]

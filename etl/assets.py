@@ -156,9 +156,9 @@ def _unified_raw_asset(obj: str) -> AssetsDefinition:
     def unified_raw(
         sync_plan: dict, django: DjangoResource, unified: UnifiedResource
     ) -> Output[dict]:
-        from ar_dashboard.services.sync import extract_stage
+        from ar_dashboard.services.sync import extract_stage, sync_log_record_counts
 
-        with recorded_step(sync_plan, f"fetching {obj}"):
+        with recorded_step(sync_plan, f"fetching {obj}") as log:
             company = _company(sync_plan)
             with unified.get_client() as client:
                 report = extract_stage(
@@ -169,6 +169,7 @@ def _unified_raw_asset(obj: str) -> AssetsDefinition:
                     sync_log_id=sync_plan["sync_log_id"],
                 )
                 stats = dict(client.stats)
+            sync_log_record_counts(log, {obj: {"fetched": report.records}})
         latest = report.latest_update.isoformat() if report.latest_update else None
         return Output(
             {"obj": obj, "records": report.records, "latest_update": latest},
@@ -209,10 +210,12 @@ def ledger_validated(
 ) -> Output:
     """The validation report of the staged records (a ParsedBatch without records): counts,
     bad ones rejected with a reason, suspicious ones warned."""
-    from ar_dashboard.services.ledger_load import ledger_validate_staged
+    from ar_dashboard.services.ledger_staged import ledger_validate_staged
+    from ar_dashboard.services.sync import sync_log_record_counts
 
-    with recorded_step(sync_plan, "validating"):
+    with recorded_step(sync_plan, "validating") as log:
         parsed, documents = ledger_validate_staged(sync_log_id=sync_plan["sync_log_id"])
+        sync_log_record_counts(log, parsed.counts, parsed.rejected)
     return Output(
         parsed,
         metadata={
@@ -235,7 +238,7 @@ def ledger_loaded(
 ) -> Output:
     """The company's ledger after the upsert (one transaction with the cursors); load counts
     and the load's `delta` (customers and earliest date changed)."""
-    from ar_dashboard.services.sync import ledger_commit
+    from ar_dashboard.services.sync import ledger_commit, sync_log_record_counts
 
     # The load adds counts and allocation warnings to the batch it is given: give it a copy,
     # so the validated batch (and its checks) stay what validation produced.
@@ -260,6 +263,7 @@ def ledger_loaded(
             sync_log_id=log.pk,
             today=log.company.local_today(),
         )
+        sync_log_record_counts(log, parsed.counts)
     return Output(
         parsed,
         metadata=_counts_metadata(parsed, "created", "updated", "deleted"),

@@ -69,6 +69,8 @@ def _company_runs(
     companies = (
         Company.objects.exclude(unified_connection_id__isnull=True)
         .exclude(unified_connection_id="")
+        # "Sync schedule: off" in the company's settings (accounts.CompanyProfile).
+        .exclude(profile__sync_schedule_enabled=False)
         .order_by("pk")
     )
     found = False

@@ -47,11 +47,11 @@ def queued_run_requests() -> list[RunRequest]:
             run_key=f"synclog-{log.pk}" + (f"-after-{log.run_id}" if log.run_id else ""),
             run_config=sync_run_config(
                 connection_id=log.company.unified_connection_id,
-                trigger=SyncLog.Trigger.WEBHOOK.value,
-                full=False,
+                trigger=str(log.trigger),
+                full=log.full_sync,
                 sync_log_id=log.pk,
             ),
-            tags={"company_id": str(log.company_id), "trigger": "webhook"},
+            tags={"company_id": str(log.company_id), "trigger": str(log.trigger)},
         )
         for log in queued
     ]

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -262,7 +262,8 @@ def _log_message(item: DueReminder, as_of: date) -> ReminderMessage | None:
 
 
 def _email(message: ReminderMessage, connection) -> EmailMessage:
-    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    # DEFAULT_FROM_EMAIL may carry a display name: "AR Aging <ar@example.com>".
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
     company_settings = collection_settings_get(company=message.company)
     email = EmailMessage(
         subject=message.subject,

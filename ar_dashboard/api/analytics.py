@@ -29,7 +29,7 @@ from ar_dashboard.filters import parse_positive_int
 from ar_dashboard.models import ExchangeRate
 from ar_dashboard.money import money_str
 
-NOT_USED = ("bucket", "min_amount", "max_amount")
+NOT_USED = ("bucket", "min_amount", "max_amount", "name")
 PERIOD_CHOICES = tuple(str(d) for d in metrics.DSO_PERIODS)
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 BANDS = tuple(band for band, _, _ in metrics.RISK_BANDS)

@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from ar_dashboard.api import analytics, analytics_cash, views
+from ar_dashboard.api import analytics, analytics_cash, suggestions, views
 
 urlpatterns = [
     path("summary-stats/", views.SummaryStatsView.as_view(), name="api_summary_stats"),
@@ -15,6 +15,11 @@ urlpatterns = [
         "invoice-details/<str:customer_id>/",
         views.InvoiceDetailsView.as_view(),
         name="api_invoice_details",
+    ),
+    path(
+        "customer-suggestions/",
+        suggestions.CustomerSuggestionsView.as_view(),
+        name="api_customer_suggestions",
     ),
     path("dagster-status/", views.DagsterStatusView.as_view(), name="api_dagster_status"),
     path("kpis/", analytics.KPIsView.as_view(), name="api_kpis"),

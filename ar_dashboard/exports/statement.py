@@ -39,6 +39,13 @@ def customer_currencies(*, customer: Customer, as_of: date) -> list[str]:
     return sorted(found, key=lambda code: (code != home, code))
 
 
+def _days(doc) -> Cell:
+    """Days past due of a debt; a credit (memo, payment on account) is never past due."""
+    if doc.days_past_due > 0 and doc.amount > 0:
+        return Cell(str(doc.days_past_due), "num")
+    return Cell("–", "num zero")
+
+
 def _items(documents, currency: str) -> list[list[Cell]]:
     return [
         [
@@ -46,7 +53,7 @@ def _items(documents, currency: str) -> list[list[Cell]]:
             Cell(doc.number or doc.external_id, ""),
             Cell(DOC_LABELS.get(doc.doc_type, doc.doc_type), ""),
             Cell(doc.due_on.isoformat(), "date"),
-            Cell(str(doc.days_past_due), "num") if doc.days_past_due > 0 else Cell("–", "num zero"),
+            _days(doc),
             display(doc.total, Kind.MONEY, currency),
             display(doc.amount, Kind.MONEY, currency),
         ]
@@ -67,6 +74,7 @@ def currency_section(*, customer: Customer, filters: ARFilters) -> dict | None:
         "items": _items(documents, cur),
         "aging": [(b.bucket.label, amount_text(b.amount, cur)) for b in distribution.buckets],
         "total": money_display(distribution.total, cur),
+        "credit": distribution.total < 0,  # the customer's money on account: nothing is due
         "total_plain": amount_text(distribution.total, cur),
     }
 

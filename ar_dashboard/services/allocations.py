@@ -109,6 +109,24 @@ class _Stored:
         return row["paid_on"] if row else None
 
 
+@dataclass(slots=True)
+class Row:
+    """An Allocation row to write, as plain values (a model instance costs ~10x to build)."""
+
+    company_id: int
+    document_id: int
+    kind: str
+    ref: str
+    target: str
+    stated_by: str
+    amount: Decimal
+    allocated_on: date
+    payment_id: int | None = None
+    line: int = 0
+    rank: int = Allocation.Rank.SOURCE
+    effective: bool = True
+
+
 @dataclass
 class _Statement:
     """The rows one record states, built line by line (ordinals per pair and date)."""
@@ -118,7 +136,7 @@ class _Statement:
     stated_by: str
     rank: int
     warnings: list[dict]
-    rows: list[Allocation] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
     _ordinals: dict = field(default_factory=lambda: defaultdict(int))
 
     def line(self, ref: str, target_id: str, amount: Decimal, on: date, kind: str) -> None:
@@ -142,7 +160,7 @@ class _Statement:
         ordinal = self._ordinals[key]
         self._ordinals[key] += 1
         common = {
-            "company": self.company,
+            "company_id": self.company.pk,
             "payment_id": self.stored.payment_pk(ref),
             "kind": kind,
             "ref": ref,
@@ -155,9 +173,9 @@ class _Statement:
         # The target's balance goes down by `amount` toward zero (a credit's goes up); the
         # source's leg is the opposite, so an application never changes the total AR.
         leg = target["sign"] * amount
-        self.rows.append(Allocation(document_id=target["id"], amount=leg, **common))
+        self.rows.append(Row(document_id=target["id"], amount=leg, **common))
         if source is not None:
-            self.rows.append(Allocation(document_id=source["id"], amount=-leg, **common))
+            self.rows.append(Row(document_id=source["id"], amount=-leg, **common))
 
 
 def _document_statements(
@@ -229,14 +247,15 @@ def allocations_rebuild(
     dead_documents: Iterable[str] = (),
     dead_payments: Iterable[str] = (),
     changes: DeltaTracker | None = None,
-    analyze_fresh_rows: bool = True,
+    batched: bool = False,
 ) -> None:
     """Replace the statements of the batch's records, drop what dead objects sourced or received,
     re-rank the pairs touched, then refresh implied rows and unapplied-payment balances.
 
     Every row added, restated, re-ranked or removed is noted in `changes` (its document, date).
-    A load calling this batch after batch passes `analyze_fresh_rows=False` and refreshes the
-    statistics itself (as the table doubles), rather than once per batch.
+    A load calling this batch after batch passes `batched=True`: it refreshes the statistics
+    itself (as the table doubles) rather than once per batch, and no batch runs a
+    company-wide update (each would rewrite the whole company: quadratic in the ledger).
     """
     changes = changes if changes is not None else DeltaTracker(everything=True)
     dead_documents, dead_payments = set(dead_documents), set(dead_payments)
@@ -273,7 +292,7 @@ def allocations_rebuild(
         company, stated_by - spared, dead_refs, dead_targets, {_key(r) for r in rows}, changes
     )
     _save(rows, changes)
-    if analyze_fresh_rows and len(rows) >= ANALYZE_THRESHOLD:
+    if not batched and len(rows) >= ANALYZE_THRESHOLD:
         analyze(Allocation)  # fresh rows without statistics: the lookups below would scan
     touched.refs |= {row.ref for row in rows}
     touched.documents |= {row.document_id for row in rows}
@@ -288,7 +307,9 @@ def allocations_rebuild(
     touched.documents |= {row["id"] for row in stored.docs.values()}
     _refresh_implied(company, touched.documents, local_date, warnings, changes)
     _refresh_payment_documents(touched.documents)
-    documents_last_allocated_refresh(company=company, document_ids=touched.documents)
+    documents_last_allocated_refresh(
+        company=company, document_ids=touched.documents, company_wide=not batched
+    )
 
 
 @dataclass
@@ -300,7 +321,7 @@ class _Touched:
 ROW_KEY = ("document_id", "ref", "target", "stated_by", "allocated_on", "line")
 
 
-def _key(row: Allocation) -> tuple:
+def _key(row: Row) -> tuple:
     return tuple(getattr(row, name) for name in ROW_KEY)
 
 
@@ -342,7 +363,7 @@ def _withdraw(
 SAVED = ("company_id", "payment_id", "kind", "rank", "effective", "amount", *ROW_KEY)
 
 
-def _save(rows: list[Allocation], changes: DeltaTracker | None = None) -> None:
+def _save(rows: list[Row], changes: DeltaTracker | None = None) -> None:
     """Insert new rows, update the amount of restated ones (same statement line); each row
     is noted in `changes` when given."""
     unique = {_key(row): row for row in rows}  # one row a key: the upsert needs it
@@ -408,7 +429,7 @@ def _invoice_id_lines(
     local_date,
     warnings,
     changes: DeltaTracker,
-) -> tuple[list[Allocation], _Touched]:
+) -> tuple[list[Row], _Touched]:
     """A payment naming an invoice without lines pays it only up to its unexplained paid part.
 
     Computed after every other statement is ranked: the room left on the invoice is its paid
@@ -421,7 +442,7 @@ def _invoice_id_lines(
     own = Allocation.objects.filter(company=company, stated_by__in=own_refs, effective=True)
     for document_id, amount in own.values_list("document_id", "amount"):
         explained[document_id] = explained.get(document_id, ZERO) - amount
-    rows: list[Allocation] = []
+    rows: list[Row] = []
     for payment, target in zip(lineless, targets, strict=True):
         if target is None:
             warnings.append(
@@ -508,7 +529,7 @@ def _refresh_implied(
 
 def _implied_row(
     company: Company, doc: dict, dated: Decimal, local_date: LocalDate, warnings: list[dict]
-) -> Allocation | None:
+) -> Row | None:
     if not aging.counts_as_ar(doc["doc_type"], doc["source_status"]):
         return None
     remainder = (doc["total"] - doc["balance"]) - dated  # signed like the document
@@ -525,8 +546,8 @@ def _implied_row(
     if remainder == 0:
         return None
     on = doc["paid_on"] or local_date(doc["source_updated_at"]) or doc["posted_on"]
-    return Allocation(
-        company=company,
+    return Row(
+        company_id=company.pk,
         document_id=doc["id"],
         kind=Allocation.Kind.IMPLIED,
         ref="implied",
@@ -562,7 +583,9 @@ def _refresh_payment_documents(document_ids: set[int]) -> None:
 COMPANY_WIDE_REFRESH = 5_000
 
 
-def documents_last_allocated_refresh(*, company: Company, document_ids: set[int]) -> None:
+def documents_last_allocated_refresh(
+    *, company: Company, document_ids: set[int], company_wide: bool = True
+) -> None:
     """Keep `Invoice.last_allocated_on` = the date of the document's latest effective allocation.
 
     The as-of read path finds the documents settled today but open on a past date through it
@@ -575,7 +598,7 @@ def documents_last_allocated_refresh(*, company: Company, document_ids: set[int]
         .annotate(latest=Max("allocated_on"))
         .values("latest")
     )
-    if len(document_ids) > COMPANY_WIDE_REFRESH:
+    if company_wide and len(document_ids) > COMPANY_WIDE_REFRESH:
         Invoice.objects.filter(company=company).update(last_allocated_on=Subquery(latest))
         return
     for chunk in _chunks(document_ids):

@@ -1,9 +1,8 @@
 """Write side of the pipeline: validated Unified.to records → the company's ledger tables.
 
-`ledger_load` loads one parsed batch held in memory. `ledger_load_staged` loads what a sync's
-extract staged (`StagedRecord`), BATCH records at a time, in two passes: first the rows of
-every record (contacts, documents, payments), then, with every document and payment stored,
-the allocations each record states. Both run in one transaction (a failure leaves the previous
+`ledger_load` loads one parsed batch held in memory; `ledger_staged.ledger_load_staged` loads
+what a sync's extract staged, batch by batch, with the same steps (`load_begin`, `load_rows`,
+`load_allocations`). Both run in one transaction (a failure leaves the previous
 ledger exactly as it was) and note what changed (`LoadDelta`, on the batch's `delta`) so the
 summaries are refreshed only for the customers and dates concerned.
 """
@@ -11,8 +10,6 @@ summaries are refreshed only for the customers and dates concerned.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -22,7 +19,7 @@ from django.db.models import F, OuterRef, Subquery
 
 from ar_dashboard import aging
 from ar_dashboard.models import Allocation, Company, Customer, Invoice, Payment
-from ar_dashboard.services import bulk, sources, staging
+from ar_dashboard.services import bulk, sources
 from ar_dashboard.services.allocations import (
     ANALYZE_THRESHOLD,
     allocations_rebuild,
@@ -34,7 +31,6 @@ from ar_dashboard.services.ledger_deletions import (
     Deleted,
     mark_missing_deleted,
     missing_from_seen,
-    missing_from_staging,
 )
 from ar_dashboard.services.ledger_parse import (  # noqa: F401 - the load's public names
     EDIT_MARGIN,
@@ -46,7 +42,7 @@ from ar_dashboard.services.ledger_parse import (  # noqa: F401 - the load's publ
     ledger_parse,
 )
 from ar_dashboard.services.load_delta import DeltaTracker, LoadDelta  # noqa: F401
-from connectors.unified.records import SYNC_OBJECTS, DocumentRecord, PaymentRecord
+from connectors.unified.records import DocumentRecord, PaymentRecord
 
 logger = logging.getLogger(__name__)
 BATCH = 500  # ids a lookup asks for at once
@@ -297,7 +293,7 @@ def _load_payment_documents(ctx: LoadContext, parsed: ParsedBatch, pks: dict[str
     )
 
 
-def _begin(company: Company, report: ParsedBatch, *, full: bool, listed_since) -> LoadContext:
+def load_begin(company: Company, report: ParsedBatch, *, full: bool, listed_since) -> LoadContext:
     """A new ledger version (summaries and cached answers of the old one stop being served)."""
     first = not Invoice.objects.filter(company=company).exists()
     Company.objects.filter(pk=company.pk).update(ledger_version=F("ledger_version") + 1)
@@ -306,7 +302,7 @@ def _begin(company: Company, report: ParsedBatch, *, full: bool, listed_since) -
     return LoadContext(company, tz, report, DeltaTracker(everything=first), full, listed_since)
 
 
-def _load_rows(ctx: LoadContext, parsed: ParsedBatch) -> None:
+def load_rows(ctx: LoadContext, parsed: ParsedBatch) -> None:
     """The batch's raw records, customers, documents and payments (unchanged ones dropped
     first on an incremental sync)."""
     sources.sources_store(
@@ -319,7 +315,7 @@ def _load_rows(ctx: LoadContext, parsed: ParsedBatch) -> None:
     _load_payments(ctx, parsed)
 
 
-def _load_allocations(
+def load_allocations(
     ctx: LoadContext, parsed: ParsedBatch, deleted: Deleted, *, in_batches: bool = False
 ) -> None:
     allocations_rebuild(
@@ -331,17 +327,17 @@ def _load_allocations(
         dead_documents=deleted.documents,
         dead_payments=deleted.payments,
         changes=ctx.changes,
-        analyze_fresh_rows=not in_batches,
+        batched=in_batches,
     )
 
 
-def _analyze() -> None:
+def analyze_ledger() -> None:
     """A large upsert leaves statistics stale (647 ms a lookup batch before ANALYZE, 2 ms after)."""
     analyze(Customer, Invoice, Payment, Allocation)
 
 
 @dataclass
-class _Doubling:
+class AnalyzeAsItGrows:
     """ANALYZE when the rows written by this load have doubled since the last time: lookups
     in tables a load is filling stay planned by index, at O(log n) ANALYZEs a load."""
 
@@ -370,10 +366,10 @@ def ledger_load(
     `full` marks what the complete listings no longer return as deleted; `listed_since` (when
     those listings started) lets it refuse to when records were edited during the listing.
     """
-    ctx = _begin(company, parsed, full=full, listed_since=listed_since)
-    _load_rows(ctx, parsed)
+    ctx = load_begin(company, parsed, full=full, listed_since=listed_since)
+    load_rows(ctx, parsed)
     if len(parsed.documents) + len(parsed.payments) >= ANALYZE_THRESHOLD:
-        _analyze()
+        analyze_ledger()
     deleted = Deleted()
     if full:
         listed = DOCUMENT_OBJECTS + ("payments",)
@@ -385,97 +381,6 @@ def ledger_load(
             listed_since=listed_since,
             changes=ctx.changes,
         )
-    _load_allocations(ctx, parsed, deleted)
+    load_allocations(ctx, parsed, deleted)
     parsed.delta = ctx.changes.result()
     return parsed
-
-
-def _staged_batches(
-    sync_log_id: int, objects: tuple[str, ...] = SYNC_OBJECTS
-) -> Iterator[tuple[ParsedBatch, dict[str, list[int]]]]:
-    """Each staged batch parsed (its findings dropped: validation reported them), with the
-    staged row ids of each record id."""
-    for obj in objects:
-        for page in staging.staged_records(sync_log_id=sync_log_id, obj=obj):
-            batch = ledger_parse(batch=ExtractBatch(**{obj: [raw for _, raw in page]}))
-            if obj == "invoices":
-                shadowed_memos_drop(batch, sync_log_id)
-            batch.counts, batch.rejected, batch.warnings = {}, [], []
-            rows: dict[str, list[int]] = defaultdict(list)
-            for pk, raw in page:
-                rows[staging.raw_id(raw)].append(pk)
-            yield batch, rows
-
-
-def ledger_validate_staged(*, sync_log_id: int) -> tuple[ParsedBatch, int]:
-    """Validate what the sync staged, batch by batch: a report without records (counts,
-    rejected records, warnings, newest updates) and the number of valid documents."""
-    report, documents = ParsedBatch(), 0
-    for obj in SYNC_OBJECTS:
-        for page in staging.staged_records(sync_log_id=sync_log_id, obj=obj):
-            batch = ledger_parse(batch=ExtractBatch(**{obj: [raw for _, raw in page]}))
-            if obj == "invoices":
-                shadowed_memos_drop(batch, sync_log_id)
-            documents += len(batch.documents)
-            batch_merge(report, batch)
-    return report, documents
-
-
-def shadowed_memos_drop(batch: ParsedBatch, sync_log_id: int) -> None:
-    """Drop credit memos the invoice listing served that the memo listing also served: the
-    memo endpoint carries the applications, so its version wins (as `ledger_parse` does)."""
-    memos = [d.id for d in batch.documents if d.doc_type == Invoice.DocType.CREDITMEMO]
-    if memos:
-        listed = staging.staged_ids(sync_log_id=sync_log_id, objects=("creditmemos",), ids=memos)
-        batch.documents = [d for d in batch.documents if d.id not in listed]
-
-
-def _records(batch: ParsedBatch) -> list:
-    return [*batch.contacts, *batch.documents, *batch.payments]
-
-
-@transaction.atomic
-def ledger_load_staged(
-    *,
-    company: Company,
-    sync_log_id: int,
-    report: ParsedBatch,
-    full: bool = False,
-    listed_since: datetime | None = None,
-) -> ParsedBatch:
-    """Load what the sync staged, batch by batch, in one transaction; `report` (validation's)
-    gets the load's counts, warnings and `delta`."""
-    ctx = _begin(company, report, full=full, listed_since=listed_since)
-    loaded, growth = 0, _Doubling((Customer, Invoice, Payment))
-    for batch, staged_rows in _staged_batches(sync_log_id):
-        before = {r.id for r in _records(batch)}
-        _load_rows(ctx, batch)
-        unchanged = before - {r.id for r in _records(batch)}
-        # The second pass reads the staging again: what was unchanged is not restated.
-        staging.staged_drop(ids=[pk for i in unchanged for pk in staged_rows[i]])
-        batch_merge(report, batch)
-        loaded += len(batch.documents) + len(batch.payments)
-        growth.add(len(_records(batch)))  # later batches look rows up in what this one wrote
-    if loaded >= ANALYZE_THRESHOLD:
-        _analyze()
-    deleted = Deleted()
-    if full:
-        deleted = mark_missing_deleted(
-            company=company,
-            parsed=report,
-            missing=missing_from_staging(company, sync_log_id),
-            anything_listed=staging.staged_count(
-                sync_log_id=sync_log_id, objects=DOCUMENT_OBJECTS + ("payments",)
-            )
-            > 0,
-            listed_since=listed_since,
-            changes=ctx.changes,
-        )
-    _load_allocations(ctx, ParsedBatch(), deleted)
-    growth = _Doubling((Allocation,))
-    for batch, _ in _staged_batches(sync_log_id, SYNC_OBJECTS[1:]):  # contacts state none
-        _load_allocations(ctx, batch, Deleted(), in_batches=True)
-        growth.add(len(batch.documents) + len(batch.payments))
-    del report.warnings[MAX_FINDINGS:]
-    report.delta = ctx.changes.result()
-    return report

@@ -31,8 +31,8 @@ from ar_dashboard.services.ledger_load import (
     ExtractBatch,
     ParsedBatch,
     ledger_load,
-    ledger_load_staged,
 )
+from ar_dashboard.services.ledger_staged import ledger_load_staged
 from ar_dashboard.services.load_delta import LoadDelta
 from connectors.unified.client import UnifiedClient
 from connectors.unified.records import SYNC_OBJECTS, RecordError, parse_timestamp
@@ -224,6 +224,27 @@ def sync_log_progress(log: SyncLog, message: str) -> None:
     now = timezone.now()
     SyncLog.objects.filter(pk=log.pk).update(progress=message[:200], heartbeat_at=now)
     log.progress, log.heartbeat_at = message[:200], now
+
+
+def sync_log_record_counts(
+    log: SyncLog, counts: dict[str, dict[str, int]], rejected: list | None = None
+) -> None:
+    """Merge counts so far (fetched per object, then validated, then loaded) into a running
+    log, for the progress page; rejected records too once validation has listed them.
+
+    The steps of a run execute one after the other in one process, so read-modify-write of
+    the JSON is safe; `sync_log_finish` writes the final counts over these.
+    """
+    merged = {obj: dict(numbers) for obj, numbers in log.counts.items()}
+    for obj, numbers in counts.items():
+        if isinstance(numbers, dict):
+            merged.setdefault(obj, {}).update(numbers)
+    fields = {"counts": merged, "heartbeat_at": timezone.now()}
+    if rejected is not None:
+        fields["rejected"] = rejected[:MAX_LOGGED_ITEMS]
+    SyncLog.objects.filter(pk=log.pk, status=SyncLog.Status.RUNNING).update(**fields)
+    for name, value in fields.items():
+        setattr(log, name, value)
 
 
 def sync_log_finish(log: SyncLog, parsed: ParsedBatch | None = None, error: str = "") -> SyncLog:

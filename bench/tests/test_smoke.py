@@ -33,6 +33,10 @@ ENDPOINTS = (
     "customer-health p1",
     "cash-forecast",
     "payment-velocity p1",
+    "widgets page",
+    "filtered page",
+    "report page",
+    "customer drill-down",
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -284,6 +284,23 @@ class UnifiedClient:
             # `limit` records would otherwise have us skip the rest of every page.
             offset += len(page)
 
+    def delete_connection(self, connection_id: str) -> bool:
+        """Remove the connection at Unified.to (`DELETE /unified/connection/{id}`): True when
+        removed, False when Unified.to no longer knew it (already gone counts as done).
+
+        Not retried: the user clicked once and is shown the error, and can click again.
+        """
+        path = f"/unified/connection/{quote(connection_id, safe='')}"
+        self.stats["requests"] += 1
+        try:
+            response = self._http.delete(path)
+        except httpx.TransportError as exc:
+            raise UnifiedTransportError(f"DELETE {path} failed: {exc}") from exc
+        if response.status_code == 404:
+            return False
+        _raise_for_status(response)
+        return True
+
     def _get_page(self, path: str, params: dict[str, Any]) -> list[dict]:
         """One list page; anything but a JSON array of objects is an error naming what came."""
         response = self._get(path, params)

@@ -55,3 +55,11 @@ def test_schema_lists_the_analytics_endpoints(api):
     paths = api.get(API + "schema/", HTTP_ACCEPT="application/json").json()["paths"]
     for path in PATHS:
         assert f"/ar/api/{path}" in paths
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_one_customer_and_the_unknown_customer_answer(api, books, path):  # noqa: F811
+    for customer in (str(books.late.pk), "unknown"):
+        response = api.get(API + path, {"as_of": AS_OF, "customer": customer})
+        assert response.status_code == 200, (customer, response.content[:300])
+        assert b"Stopped Steel" not in response.content

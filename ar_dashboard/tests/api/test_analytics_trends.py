@@ -106,7 +106,12 @@ def test_a_stored_snapshot_answers_its_month_end(api, books, django_assert_num_q
         response = api.get(URL, {"as_of": AS_OF, "months": "3"})
 
     may = response.json()["months"][1]
-    assert (may["source"], may["ar_total"], may["dso"]) == ("snapshot", "7500.00", "51.7")
+    assert (may["source"], may["reconstructed"], may["ar_total"], may["dso"]) == (
+        "snapshot",
+        True,
+        "7500.00",
+        "51.7",
+    )
     # A load moved the ledger on: the snapshot (and the cached answer) are of an older version.
     Company.objects.filter(pk=books.company.pk).update(ledger_version=F("ledger_version") + 1)
     may = api.get(URL, {"as_of": AS_OF, "months": "3"}).json()["months"][1]
@@ -118,3 +123,21 @@ def test_months_is_validated(api, books):  # noqa: F811
         response = api.get(URL, {"months": bad})
         assert response.status_code == 400
         assert "months" in response.json()
+
+
+def test_a_snapshot_of_an_older_ledger_version_is_not_read(api, books):  # noqa: F811
+    """Stamped with version 0 while the ledger is at 1: May is computed live (same 7500 here,
+    but the source says where it came from)."""
+    books.company.ledger_version = 1
+    books.company.save(update_fields=["ledger_version"])
+    ARSnapshot.objects.create(
+        company=books.company,
+        as_of=date(2026, 5, 31),
+        currency="USD",
+        basis="due",
+        total=D("1"),
+        ledger_version=0,
+        edges=books.company.aging_edges_key,
+    )
+    may = api.get(URL, {"as_of": AS_OF, "months": "3"}).json()["months"][1]
+    assert (may["source"], may["ar_total"]) == ("live", "7500.00")

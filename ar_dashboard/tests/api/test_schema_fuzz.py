@@ -33,6 +33,7 @@ SCHEMA_URL = "/ar/api/schema/"
 EXAMPLES = 40  # fuzzing examples per operation, besides the coverage cases
 OPERATIONS = [
     "GET /ar/api/aging-distribution/",
+    "GET /ar/api/aging-preview/",
     "GET /ar/api/cash-forecast/",
     "GET /ar/api/collections/",
     "GET /ar/api/collections/customers/{customer_id}/activities/",
@@ -42,11 +43,13 @@ OPERATIONS = [
     "GET /ar/api/collections/customers/{customer_id}/settings/",
     "GET /ar/api/customer-breakdown/",
     "GET /ar/api/customer-health/",
+    "GET /ar/api/customer-suggestions/",
     "GET /ar/api/dagster-status/",
     "GET /ar/api/invoice-details/{customer_id}/",
     "GET /ar/api/kpis/",
     "GET /ar/api/payment-velocity/",
     "GET /ar/api/summary-stats/",
+    "GET /ar/api/syncs/{sync_log_id}/",
     "GET /ar/api/trends/",
     "PATCH /ar/api/collections/customers/{customer_id}/settings/",
     "POST /ar/api/collections/customers/{customer_id}/activities/",

@@ -77,3 +77,12 @@ def test_too_many_rows_for_a_pdf(web, ledger, monkeypatch):
 
     assert response.status_code == 400
     assert "12" in response.json()["format"][0]
+
+
+def test_url_names_the_dashboards_link_to():
+    from django.urls import reverse
+
+    kwargs = {"view": "aging-summary", "fmt": "pdf"}
+    assert reverse("ar_dashboard:export", kwargs=kwargs) == "/ar/export/aging-summary.pdf"
+    statement = reverse("ar_dashboard:customer_statement", kwargs={"customer_id": 7})
+    assert statement == "/ar/customers/7/statement.pdf"

@@ -11,14 +11,8 @@ from datetime import date
 import pytest
 
 from ar_dashboard.models import Customer, SyncLog
-from ar_dashboard.services.ledger_load import (
-    ExtractBatch,
-    LoadDelta,
-    ledger_load,
-    ledger_load_staged,
-    ledger_parse,
-    ledger_validate_staged,
-)
+from ar_dashboard.services.ledger_load import ExtractBatch, LoadDelta, ledger_load, ledger_parse
+from ar_dashboard.services.ledger_staged import ledger_load_staged, ledger_validate_staged
 from ar_dashboard.services.staging import records_stage
 from ar_dashboard.tests.services.test_ledger_load import contact, invoice
 

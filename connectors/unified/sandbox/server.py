@@ -12,6 +12,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from connectors.unified.sandbox.authorize import (
+    AUTH_PREFIX,
+    CONNECTION_PREFIX,
+    authorization_answer,
+    connection_delete,
+)
 from connectors.unified.sandbox.payments import payment_create_answer
 from connectors.unified.sandbox.query import ApiError, ListQuery, listing_key, parse_list_query
 from connectors.unified.sandbox.store import ROUTES, SandboxData
@@ -166,6 +172,8 @@ class SandboxServer:
     def _answer(
         self, method: str, path: str, query: dict, authorization: str | None, body: bytes
     ) -> tuple:
+        if method == "GET" and path.startswith(AUTH_PREFIX):
+            return authorization_answer(self, path, query)  # a browser page: no API token
         if not self._authorized(authorization):
             raise ApiError(401, "invalid or missing API token in the Authorization header")
         injected = self._injected_fault()
@@ -173,6 +181,8 @@ class SandboxServer:
             return injected
         if method == "POST" and path.startswith("/payment/"):
             return payment_create_answer(self, path, body)
+        if method == "DELETE" and path.startswith(CONNECTION_PREFIX):
+            return connection_delete(self, path)
         if method != "GET":
             raise ApiError(405, f"{method} is not supported by the sandbox")
         segments = [unquote(s) for s in path.strip("/").split("/")]
