@@ -30,7 +30,7 @@ from ar_dashboard.exports import csv as csv_export
 from ar_dashboard.exports import xlsx as xlsx_export
 from ar_dashboard.filters import AsOfField, parse_filters
 from ar_dashboard.models import Invoice
-from ar_dashboard.views import _messages_by_param
+from ar_dashboard.pages.common import _messages_by_param
 
 
 def _bad_request(request, exc: ValidationError):
