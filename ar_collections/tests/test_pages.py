@@ -179,3 +179,16 @@ def test_company_settings_admins_edit_the_cadence_others_read(ledger, alice, car
     assert ReminderStage.objects.get(pk=stages[0].pk).subject == "Hello {{ customer.name }}"
     settings_row = ledger.company.collection_settings
     assert (settings_row.report_weekday, settings_row.recipients) == (4, ["cfo@acme.example"])
+
+
+def test_the_aging_drill_down_page_shows_the_collections_panel(ledger, bob, carol):
+    from ar_collections.services import activities
+
+    activities.dispute_open(
+        invoice=ledger.docs.g2, reason="Wrong price", author=carol, opened_on=date(2026, 6, 29)
+    )
+    url = f"/ar/report/customer/{ledger.globex.pk}/"
+    html = login(bob).get(url, {"company": ledger.company.pk, "as_of": "2026-06-30"})
+    assert html.status_code == 200
+    text = html.content.decode()
+    assert 'id="collections-panel"' in text and "G-2: Wrong price" in text
