@@ -283,6 +283,8 @@ def request_urls(
         urls += [
             ("invoice-details", label, f"/ar/api/invoice-details/{customer.pk}/?{day}"),
             ("home page", label, f"/ar/?{day}"),
+            ("collections worklist", label, f"/ar/api/collections/?{day}&page=1"),
+            ("collections page", label, f"/ar/collections/?{day}"),
             # issue 15's analytics, with their default periods
             ("kpis", label, f"/ar/api/kpis/?{day}"),
             ("trends", label, f"/ar/api/trends/?{day}"),

@@ -32,6 +32,10 @@ REQUEST_MS = {
     "customer-breakdown p1, name prefix": 50.0,
     "invoice-details": 30.0,
     "home page": 100.0,
+    # Issue 19 sets no figure: the worklist ranks every overdue customer with its risk score
+    # (customer-health's work, 150 ms) on top of the customer rows; the page renders them all.
+    "collections worklist": 250.0,
+    "collections page": 300.0,
     # issue 15: each analytics endpoint within 150 ms p95 at 1M documents
     "kpis": 150.0,
     "trends": 150.0,

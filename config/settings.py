@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "ar_dashboard",
+    "ar_collections",
     "accounts",
 ]
 
@@ -308,6 +309,17 @@ if not 0 < SYNC_HEARTBEAT_SECONDS < SYNC_LEASE_SECONDS:
         f"SYNC_LEASE_SECONDS={SYNC_LEASE_SECONDS}, or live syncs would be reaped"
     )
 
+# Collections (issue 19): reminder emails go through Django's email settings (EMAIL_*).
+# A reminder is tried REMINDER_SEND_ATTEMPTS times per run, waiting REMINDER_RETRY_SECONDS,
+# then twice that, …; a message still failing is retried by the next run, until it has been
+# tried REMINDER_MAX_ATTEMPTS times in all.
+REMINDER_SEND_ATTEMPTS = _int("REMINDER_SEND_ATTEMPTS", 3)
+REMINDER_RETRY_SECONDS = env.float("REMINDER_RETRY_SECONDS", default=2.0)
+REMINDER_MAX_ATTEMPTS = _int("REMINDER_MAX_ATTEMPTS", 9)
+if not 1 <= REMINDER_SEND_ATTEMPTS <= REMINDER_MAX_ATTEMPTS or REMINDER_RETRY_SECONDS < 0:
+    raise ImproperlyConfigured(
+        "REMINDER_SEND_ATTEMPTS must be 1..REMINDER_MAX_ATTEMPTS and REMINDER_RETRY_SECONDS ≥ 0"
+    )
 # Onboarding (accounts/): "Connect QuickBooks" sends the browser to Unified.to's hosted
 # authorization for this workspace; its signed `state` is good for CONNECT_STATE_MAX_AGE_SECONDS.
 UNIFIED_WORKSPACE_ID = env.str("UNIFIED_WORKSPACE_ID", default="")

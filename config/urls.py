@@ -11,6 +11,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("health/", health, name="health"),
+    path("ar/collections/", include("ar_collections.urls")),
+    path("ar/api/collections/", include(("ar_collections.api.urls", "ar_collections_api"))),
     path("ar/", include("ar_dashboard.urls")),
     path("ar/", include("accounts.urls")),
 ]

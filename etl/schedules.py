@@ -22,6 +22,7 @@ from dagster import (
 )
 
 from etl.assets import ALL_ASSETS
+from etl.collections import collections_daily
 from etl.resources import DjangoResource
 
 JOB_NAME = "ar_data_pipeline"  # the name ar_dashboard/pipeline_status.py queries
@@ -119,4 +120,23 @@ ar_every_4_hours = _company_schedule(
     "0 */4 * * *",
     "Incremental sync of every connected company every 4 hours.",
     full=False,
+)
+
+
+def collections_hour() -> int:
+    """COLLECTIONS_SCHEDULE_HOUR (0-23, default 7: after the 06:00 full sync has loaded)."""
+    hour = int(os.environ.get("COLLECTIONS_SCHEDULE_HOUR") or 7)
+    if not 0 <= hour <= 23:
+        raise ValueError(f"COLLECTIONS_SCHEDULE_HOUR={hour} must be 0..23")
+    return hour
+
+
+# Reminders go once a day, after the morning sync so payments made yesterday stop them.
+collections_daily_schedule = ScheduleDefinition(
+    name="collections_daily_schedule",
+    job=collections_daily,
+    cron_schedule=f"0 {collections_hour()} * * *",
+    execution_timezone=pipeline_timezone(),
+    default_status=DefaultScheduleStatus.RUNNING,
+    description="Reminder emails due today and scheduled aging-summary reports.",
 )

@@ -35,6 +35,7 @@ SHEET_NAMES = {
     "aging-summary": "Aging summary",
     "customer-breakdown": "Customers",
     "aging-detail": "Documents",
+    "collections-worklist": "Worklist",  # ar_collections/exports.py
 }
 
 

@@ -63,6 +63,7 @@ def customer_detail(request, customer_id: str):
     if isinstance(state, HttpResponse):
         return state
     company = state.company
+    found = None
     if customer_id == UNKNOWN:
         customer, name = UNKNOWN, aging.UNKNOWN_CUSTOMER_LABEL
     else:
@@ -84,6 +85,7 @@ def customer_detail(request, customer_id: str):
     context = {
         **state.context(),
         "customer_name": name,
+        "customer_obj": found,  # the collections panel (ar_collections) reads it
         "documents": [(d, applied.get(d.pk, [])) for d in page],
         "page": page,
         "stats": selectors.summary_stats(company=company, filters=filters),

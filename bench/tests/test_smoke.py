@@ -26,6 +26,8 @@ ENDPOINTS = (
     "customer-breakdown p1, by balance",
     "invoice-details",
     "home page",
+    "collections worklist",
+    "collections page",
     "kpis",
     "trends",
     "customer-health p1",

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.test.utils import override_settings
 
 from ar_dashboard.models import Company
+from ar_dashboard.services import recorded_payments
 from connectors.unified.sandbox import SandboxData, SandboxServer
 
 DEMO_CONNECTION = "demo"
@@ -30,6 +31,15 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2024, help="generator seed")
         parser.add_argument("--full", action="store_true", help="full resync")
         parser.add_argument(
+            "--record-payment",
+            action="append",
+            default=[],
+            metavar="INVOICE[=AMOUNT]",
+            help="the customer pays this invoice (its number) in full or AMOUNT today, as if "
+            "booked in QuickBooks; kept in var/demo-recorded-payments.json for later loads "
+            "(shows a promise to pay being kept)",
+        )
+        parser.add_argument(
             "--dirty",
             action="store_true",
             help="add QuickBooks' hard cases and defective records (connectors/unified/demo/"
@@ -44,6 +54,9 @@ class Command(BaseCommand):
             f"Generating the demo ledger as of {today} (seed {options['seed']}){dirty}"
         )
         data = SandboxData.from_demo(today=today, seed=options["seed"], dirty=options["dirty"])
+        recorded_payments.replay(data, self.stderr)
+        for spec in options["record_payment"]:
+            recorded_payments.record(data, spec, today=today, log=self.stderr)
         key = secrets.token_urlsafe(24)  # the sandbox lives for this command only
         sandbox = SandboxServer(data, api_key=key, connection_ids={DEMO_CONNECTION})
         with sandbox, override_settings(UNIFIED_API_KEY=key):

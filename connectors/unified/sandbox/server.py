@@ -18,6 +18,7 @@ from connectors.unified.sandbox.authorize import (
     authorization_answer,
     connection_delete,
 )
+from connectors.unified.sandbox.payments import payment_create_answer
 from connectors.unified.sandbox.query import ApiError, ListQuery, listing_key, parse_list_query
 from connectors.unified.sandbox.store import ROUTES, SandboxData
 
@@ -152,21 +153,25 @@ class SandboxServer:
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
-    def respond(self, method: str, target: str, authorization: str | None) -> tuple:
+    def respond(
+        self, method: str, target: str, authorization: str | None, body: bytes = b""
+    ) -> tuple:
         """(status, headers, body) for one request; logged in `request_log`."""
         parts = urlsplit(target)
         query = {key: values[0] for key, values in parse_qs(parts.query).items()}
         if self.faults.delay > 0:
             self._stopping.wait(self.faults.delay)
         try:
-            answer = self._answer(method, parts.path, query, authorization)
+            answer = self._answer(method, parts.path, query, authorization, body)
         except ApiError as exc:
             answer = _error(exc.status, exc.message)
         with self._lock:
             self.request_log.append((method, parts.path, query, answer[0]))
         return answer
 
-    def _answer(self, method: str, path: str, query: dict, authorization: str | None) -> tuple:
+    def _answer(
+        self, method: str, path: str, query: dict, authorization: str | None, body: bytes
+    ) -> tuple:
         if method == "GET" and path.startswith(AUTH_PREFIX):
             return authorization_answer(self, path, query)  # a browser page: no API token
         if not self._authorized(authorization):
@@ -174,6 +179,8 @@ class SandboxServer:
         injected = self._injected_fault()
         if injected is not None:
             return injected
+        if method == "POST" and path.startswith("/payment/"):
+            return payment_create_answer(self, path, body)
         if method == "DELETE" and path.startswith(CONNECTION_PREFIX):
             return connection_delete(self, path)
         if method != "GET":
@@ -255,10 +262,9 @@ def _handler_for(sandbox: SandboxServer) -> type[BaseHTTPRequestHandler]:
 
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            if length:
-                self.rfile.read(length)  # drain a request body we do not use
+            received = self.rfile.read(length) if length else b""
             status, headers, body = sandbox.respond(
-                self.command, self.path, self.headers.get("Authorization")
+                self.command, self.path, self.headers.get("Authorization"), received
             )
             self.send_response(status)
             for name, value in headers.items():

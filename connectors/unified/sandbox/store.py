@@ -125,6 +125,35 @@ class SandboxData:
             self._listings[object_type].clear()
             return _clone(table[object_id])
 
+    def record_payment(self, request: dict, *, now: datetime) -> dict:
+        """Book a payment of `request["invoice_id"]` (sandbox/payments.py); the new record.
+
+        Raises PaymentRequestError (a message) when the request cannot be booked.
+        """
+        from connectors.unified.sandbox.payments import PaymentRequestError, booked_payment
+
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        with self._lock:
+            invoice = self._objects["invoice"].get(str(request.get("invoice_id", "")))
+            if invoice is None:
+                raise PaymentRequestError(f"no invoice with id {request.get('invoice_id')!r}")
+            payment_id = str(request.get("id") or f"pay-rec-{self.count('payment') + 1}")
+            if payment_id in self._objects["payment"]:
+                raise PaymentRequestError(f"a payment with id {payment_id!r} exists")
+            payment, changes = booked_payment(invoice, request, payment_id=payment_id, now=now)
+            self._put("payment", payment)
+            self.update("invoice", invoice["id"], changes, updated_at=now)
+            return _clone(payment)
+
+    def find(self, object_type: str, **fields: Any) -> dict | None:
+        """The first record whose fields equal `fields` (e.g. invoice_number="1001")."""
+        with self._lock:
+            for record in self._table(object_type).values():
+                if all(record.get(k) == v for k, v in fields.items()):
+                    return _clone(record)
+        return None
+
     def delete(self, object_type: str, object_id: str) -> None:
         with self._lock:
             if self._table(object_type).pop(object_id, None) is None:
