@@ -62,6 +62,11 @@ def test_connect_watch_the_first_sync_and_land_on_the_dashboard(
     settings,
 ):
     """Small ledger: USD open AR 980 + 150 + 90 - 30 unapplied credit = 1,190.00."""
+    if connection.vendor != "postgresql":
+        # The worker's load and the polling page run at once; SQLite's shared in-memory test
+        # database locks whole tables (no busy wait), so the sync fails on the page's reads.
+        # A file database in WAL mode (make run) does not: see test_syncs for the worker there.
+        pytest.skip("SQLite's shared test database locks tables: concurrency needs PostgreSQL")
     page = browser_page
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with time_machine.travel(NOW, tick=True):
