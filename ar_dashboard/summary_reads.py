@@ -27,29 +27,31 @@ if TYPE_CHECKING:
 ZERO = Decimal(0)
 
 
+def current_snapshots(*, company: Company, as_of) -> QuerySet[ARSnapshot]:
+    """The day's snapshots whose customer rows are stored and stamped with the company's
+    current ledger version and aging scheme: the rows a request may be served from."""
+    return ARSnapshot.objects.filter(
+        company=company,
+        as_of=as_of,
+        customer_rows=True,
+        ledger_version=company.ledger_version,
+        edges=company.aging_edges_key,
+    )
+
+
 def stored_rows(*, company: Company, filters: ARFilters) -> QuerySet[ARSummary] | None:
     """The summary rows answering `filters`, or None when they cannot (compute live)."""
     if filters.bucket is not None or filters.min_amount is not None:
         return None
     if filters.max_amount is not None:
         return None
-    day = {
-        "company": company,
-        "as_of": filters.as_of,
-        "basis": filters.basis,
-        "currency": filters.currency,
-    }
-    valid = ARSnapshot.objects.filter(
-        **day,
-        customer_rows=True,
-        ledger_version=company.ledger_version,
-        edges=company.aging_edges_key,
-    )
-    if not valid.exists():
+    day = {"basis": filters.basis, "currency": filters.currency}
+    if not current_snapshots(company=company, as_of=filters.as_of).filter(**day).exists():
         return None
     from ar_dashboard.selectors import customer_condition
 
-    return ARSummary.objects.filter(**day).filter(customer_condition(filters))
+    rows = ARSummary.objects.filter(company=company, as_of=filters.as_of, **day)
+    return rows.filter(customer_condition(filters))
 
 
 def stored_distribution(rows: QuerySet[ARSummary], scheme: aging.AgingScheme) -> dict:

@@ -283,9 +283,7 @@ def ar_summaries(sync_plan: dict, ledger_loaded: Any, django: DjangoResource):
 
     with recorded_step(sync_plan, "summarizing", ledger_loaded) as log:
         today = log.company.local_today()
-        counts = summaries_refresh(
-            company=log.company, today=today, first_sync=sync_plan["first_sync"]
-        )
+        counts = summaries_refresh(company=log.company, today=today)
     base = {"company_id": sync_plan["company_id"], "as_of": today}
     yield Output(
         {**base, "rows": counts["summaries"]},

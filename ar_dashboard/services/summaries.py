@@ -13,9 +13,8 @@ history (`reconstructed`). Nothing here reads the clock: `today` is passed in.
 
 from __future__ import annotations
 
-import calendar
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection
@@ -25,6 +24,7 @@ from django.utils import timezone
 
 from ar_dashboard import aging, selectors
 from ar_dashboard.expressions import MoneySum
+from ar_dashboard.metrics.kpi import month_start, months_ending
 from ar_dashboard.models import ARSnapshot, ARSummary, Company, StagedBalance
 from ar_dashboard.selectors import ARFilters
 from ar_dashboard.services.load_delta import LoadDelta
@@ -44,14 +44,8 @@ def _changed_customers(delta: LoadDelta) -> frozenset[int | None] | None:
 
 def month_ends(*, today: date, months: int) -> list[date]:
     """The last day of each of the `months` months before `today`'s month, oldest first."""
-    ends = []
-    year, month = today.year, today.month
-    for _ in range(months):
-        month -= 1
-        if month == 0:
-            year, month = year - 1, 12
-        ends.append(date(year, month, calendar.monthrange(year, month)[1]))
-    return sorted(ends)
+    last = month_start(today) - timedelta(days=1)
+    return [end for _, end in months_ending(last, months)]
 
 
 def stored_dates(*, today: date) -> list[date]:

@@ -24,7 +24,8 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from ar_dashboard.models import ARSnapshot, ARSummary, Company, StagedRecord, SyncCursor, SyncLog
+from ar_dashboard import summary_reads
+from ar_dashboard.models import ARSummary, Company, StagedRecord, SyncCursor, SyncLog
 from ar_dashboard.services import staging, summaries
 from ar_dashboard.services.ledger_load import (
     EDIT_MARGIN,
@@ -430,17 +431,11 @@ def delta_counts(delta: LoadDelta | None) -> dict:
     return {"customers": len(delta.customer_ids) + delta.unknown_customer, "since": since}
 
 
-def summaries_refresh(*, company: Company, today: date, first_sync: bool = False) -> dict[str, int]:
+def summaries_refresh(*, company: Company, today: date) -> dict[str, int]:
     """The stored summaries of `today` at the current ledger version: what the load's
     transaction wrote, or (when it was given no date, or the day turned since) recomputed."""
     company.refresh_from_db(fields=["ledger_version"])
-    current = ARSnapshot.objects.filter(
-        company=company,
-        as_of=today,
-        customer_rows=True,
-        ledger_version=company.ledger_version,
-        edges=company.aging_edges_key,
-    )
+    current = summary_reads.current_snapshots(company=company, as_of=today)
     if current.exists():
         return {
             "summaries": ARSummary.objects.filter(company=company, as_of=today).count(),
