@@ -95,7 +95,9 @@ def _chunks(*, today: date, seed: int, workers: int, expected: int) -> Iterator[
         while True:
             yield chunk_records(today=today, seed=seed, chunk=number)
             number += 1
-    with multiprocessing.Pool(workers) as pool:
+    # spawn, not fork: forking a process that runs threads (a test server, a sync worker)
+    # can copy a held lock into the child and hang it for good.
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
         pending: deque = deque()
         number = 0
         while True:
