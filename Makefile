@@ -8,7 +8,7 @@ PORT ?= 8000
 # Local commands (run, test, demo) default to development mode; production sets DEBUG=false.
 export DEBUG ?= true
 
-.PHONY: run test install browser pdf-libs migrate demo lint format lock dagster sandbox clean
+.PHONY: run test install browser pdf-libs nginx migrate demo lint format lock dagster sandbox clean
 .PHONY: bench bench-smoke bench-exports
 
 $(BIN)/uv:
@@ -62,7 +62,17 @@ pdf-libs:
 	      || echo "could not install Pango: PDF exports will fail"; \
 	  else echo "Pango not found: PDF exports need libpango-1.0-0 and libpangoft2-1.0-0"; fi; }
 
-test: install browser pdf-libs
+## The production smoke test (deploy/tests/test_smoke.py) runs Debian's nginx in front of
+## gunicorn, as the current user on its own ports; install it when missing and we may (root + apt).
+nginx:
+	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's nginx for the production smoke test"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null; } \
+	      || echo "could not install nginx: the smoke test will be skipped"; \
+	  else echo "nginx not found: the production smoke test will be skipped"; fi; }
+
+test: install browser pdf-libs nginx
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

@@ -256,13 +256,22 @@ def stack(tmp_path_factory):
             SMOKE_PASSWORD=password,
         )
         python = sys.executable
-        _run([python, "manage.py", "migrate", "--noinput"], env, timeout=300)
-        _run(
+        # collectstatic runs beside the migration and the seed (one process: `migrate`, then
+        # the rows the pages show), each as production would run it.
+        collectstatic = subprocess.Popen(
             [python, "manage.py", "collectstatic", "--noinput"],
-            {**env, "DJANGO_SETTINGS_MODULE": "deploy.tests.smoke_settings"},
-            timeout=300,
+            cwd=ROOT,
+            env={**env, "DJANGO_SETTINGS_MODULE": "deploy.tests.smoke_settings"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
-        seeded = _run([python, "manage.py", "shell", "-c", SEED], env)
+        try:
+            seeded = _run([python, "manage.py", "shell", "-c", SEED], env, timeout=300)
+            output, _ = collectstatic.communicate(timeout=300)
+        finally:
+            _stop(collectstatic)
+        assert collectstatic.returncode == 0, f"collectstatic failed:\n{output}"
         company_id = int(seeded.stdout.strip().splitlines()[-1])
 
         # TLS: a throwaway self-signed certificate for 127.0.0.1, trusted by the test's client.
@@ -369,10 +378,12 @@ def stack(tmp_path_factory):
                 print(f"could not drop {db_name}: {exc}", file=sys.stderr)
 
 
-# The data the pages show: one company, a member who may log in, one customer with two open
-# invoices (100.00 and 250.50 USD). Prints the company's id.
+# Migrates, then adds the data the pages show: one company, a member who may log in, one
+# customer with two open invoices (100.00 and 250.50 USD). Prints the company's id.
 SEED = """
 import os
+from django.core.management import call_command
+call_command("migrate", interactive=False, verbosity=0)
 from datetime import date
 from decimal import Decimal
 from ar_dashboard.models import Membership
