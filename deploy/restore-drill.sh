@@ -24,9 +24,6 @@ die() { echo "restore-drill: $1" >&2; exit "${2:-1}"; }
 
 url=${DATABASE_URL:-}
 [ -n "$url" ] || die "DATABASE_URL is not set" 2
-for tool in psql pg_restore; do
-  command -v "$tool" >/dev/null || die "$tool not found (Debian: apt-get install postgresql-client)" 2
-done
 
 # Split a URL into "scheme+credentials@host/", database name and "?query"; a password moves to
 # the returned PGPASSWORD value so no command line shows it.
@@ -55,6 +52,9 @@ drill_admin_url="${u_prefix}postgres$u_query"
 if [ "$drill_db" = "$src_db" ] && [ "${drill_url%%/"$drill_db"*}" = "${src_url%%/"$src_db"*}" ]; then
   die "the scratch database must not be the source database" 2
 fi
+for tool in psql pg_restore; do
+  command -v "$tool" >/dev/null || die "$tool not found (Debian: apt-get install postgresql-client)" 2
+done
 src() { PGPASSWORD=$src_password "$@"; }
 drill() { PGPASSWORD=$drill_password "$@"; }
 
