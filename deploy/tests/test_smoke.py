@@ -556,6 +556,7 @@ def test_backup_and_restore_drill(stack):
 
     drill_env = {**env, "BACKUP_DIR": str(backups), "DRILL_DATABASE_URL": stack.drill_url}
     drill = _run([str(DEPLOY / "restore-drill.sh")], drill_env, timeout=120)
+    print(drill.stdout, file=sys.stderr)
     assert "restore drill OK" in drill.stdout, drill.stdout
     assert re.search(r"^public\.ar_dashboard_invoice\s+2\s+2$", drill.stdout, re.M), drill.stdout
     assert len(drill.stdout.splitlines()) == len(counts) + 2  # header, tables, verdict
