@@ -14,6 +14,7 @@ it starts is its own (`smoke_<pid>…`) and is stopped or dropped whatever happe
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import secrets
@@ -468,6 +469,21 @@ def test_api_answer(stack, session):
     assert stats["total_ar"] == "350.50"
     assert stats["total_invoices"] == 2
     assert stats["total_customers"] == 1
+
+
+def test_pdf_export_through_nginx(stack, session):
+    """WeasyPrint (Pango) renders under production settings, within nginx's proxy timeouts."""
+    answer = session.get(
+        "/ar/export/aging-summary.pdf", params={"company": stack.company_id}, timeout=110
+    )
+    assert answer.status_code == 200, answer.text[:2000]
+    assert answer.headers["content-type"] == "application/pdf"
+    assert answer.content.startswith(b"%PDF-")
+    from pypdf import PdfReader
+
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(answer.content)).pages)
+    assert COMPANY in text
+    assert "350.50" in text
 
 
 def test_static_files_served_by_nginx(stack, session):
