@@ -21,6 +21,7 @@ from ar_dashboard.api.views import (
     PAGING,
     ReadView,
     _context,
+    created,
     page_params,
     paginate,
     parse_request,
@@ -104,7 +105,7 @@ class ActivitiesView(ReadView):
         data = {**meta, "activities": [_activity_dict(a) for a in page]}
         return Response(io.ActivityPageOut(data).data)
 
-    @extend_schema(request=io.ActivityIn, responses={201: io.ActivityOut, **responses(None)})
+    @extend_schema(request=io.ActivityIn, responses=created(io.ActivityOut))
     def post(self, request, customer_id: str):
         customer = _customer(request, customer_id)
         adapters.require_collector(request.user, customer.company)
@@ -133,7 +134,7 @@ class PromisesView(ReadView):
         data = {"as_of": as_of, "promises": [presentation.promise_dict(r) for r in rows]}
         return Response(io.PromiseListOut(data).data)
 
-    @extend_schema(request=io.PromiseIn, responses={201: io.PromiseOut, **responses(None)})
+    @extend_schema(request=io.PromiseIn, responses=created(io.PromiseOut))
     def post(self, request, customer_id: str):
         customer = _customer(request, customer_id)
         adapters.require_collector(request.user, customer.company)
@@ -173,7 +174,7 @@ class DisputesView(ReadView):
         rows = selectors.customer_disputes(company=customer.company, customer=customer)
         return Response(io.DisputeListOut({"disputes": list(rows)}).data)
 
-    @extend_schema(request=io.DisputeIn, responses={201: io.DisputeOut, **responses(None)})
+    @extend_schema(request=io.DisputeIn, responses=created(io.DisputeOut))
     def post(self, request, customer_id: str):
         customer = _customer(request, customer_id)
         adapters.require_collector(request.user, customer.company)
