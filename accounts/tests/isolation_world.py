@@ -42,7 +42,8 @@ from ar_dashboard.tests.factories import (
 
 AS_OF = date(2026, 3, 15)
 # What no user outside company A may ever read: its name, its customers' names, its totals
-# (as JSON decimals, as a page formats them, and as a CSV writes them).
+# (as JSON decimals, as a page formats them, and as a CSV writes them): invoices of 7,345.67
+# and 1.00 (Zephyrine) and 2,218.09 (Quillfeather), 9,564.76 in all.
 A_CUSTOMERS = ("Zephyrine Holdings", "Quillfeather Ltd")
 A_MARKERS = (
     "Acme Supplies",
@@ -51,8 +52,8 @@ A_MARKERS = (
     "7,345.67",
     "2218.09",
     "2,218.09",
-    "9563.76",
-    "9,563.76",
+    "9564.76",
+    "9,564.76",
 )
 
 
@@ -69,6 +70,7 @@ def company_rows(company: Company, names: tuple[str, str], amounts: tuple[str, s
         due_on=date(2026, 2, 9),
     )
     InvoiceFactory(company=company, customer=second, total=D(amounts[1]))
+    undisputed = InvoiceFactory(company=company, customer=first, total=D("1.00"))
     payment = PaymentFactory(company=company, customer=first, total=D("10.00"))
     AllocationFactory(document=invoice, amount=D("0.01"), allocated_on=date(2026, 2, 1))
     note = Activity.objects.create(
@@ -126,6 +128,7 @@ def company_rows(company: Company, names: tuple[str, str], amounts: tuple[str, s
         company=company,
         customer=first,
         invoice=invoice,
+        undisputed=undisputed,
         payment=payment,
         activity=note,
         promise=promise,

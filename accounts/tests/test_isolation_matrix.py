@@ -27,11 +27,13 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.core import serializers
+from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.tests.isolation_world import A_MARKERS, build_world
 from ar_dashboard.exports.reports import VIEWS as EXPORT_VIEWS
+from ar_dashboard.tests.factories import CompanyFactory
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 PROJECT_APPS = ("ar_dashboard", "accounts", "ar_collections")
@@ -160,7 +162,7 @@ MATRIX: dict[str, Probe] = {
         writer="collector",
         json=True,
         shows_data=False,
-        data={"invoice": "{invoice}", "reason": "x"},
+        data={"invoice": "{undisputed}", "reason": "x"},
     ),
     "ar_collections_api:api_dispute_resolve": Probe(
         "company", methods=("POST",), writer="collector", json=True, data={"resolution": "x"}
@@ -290,7 +292,7 @@ def _urls(world, key: str) -> list[str]:
 
 def _send(client: Client, method: str, url: str, probe: Probe, world):
     data = {
-        k: (v.format(invoice=world.a.invoice.pk) if isinstance(v, str) else v)
+        k: (v.format(undisputed=world.a.undisputed.pk) if isinstance(v, str) else v)
         for k, v in probe.data.items()
     }
     data.setdefault("company", world.a.company.pk)
@@ -333,11 +335,22 @@ def _fingerprint() -> str:
     return "\n".join(parts)
 
 
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup, django_db_blocker):
+    """The two companies, built once for the module inside a transaction rolled back at its end
+    (as TestCase.setUpTestData): each test runs in a savepoint within it, so its writes vanish."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build_world(
+            CompanyFactory(name="Acme Supplies", home_currency="USD", timezone="UTC"),
+            CompanyFactory(name="Borealis Trading", home_currency="EUR", timezone="Europe/Paris"),
+        )
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def world(company_a, company_b, settings):
+def world(shared_world, db, settings):
     settings.DAGSTER_URL = "http://127.0.0.1:9"  # dagster-status answers from the SyncLog
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    return build_world(company_a, company_b)
+    return shared_world
 
 
 def _client(world, role: str | None) -> Client:
@@ -409,12 +422,10 @@ def test_the_role_that_may_write_can(world, key):
         assert response.status_code in (200, 201, 302), (method, url, response.status_code)
 
 
-@pytest.mark.parametrize("key", COMPANY_ROUTES)
+@pytest.mark.parametrize("key", [k for k in COMPANY_ROUTES if "GET" in MATRIX[k].methods])
 def test_a_member_reads_company_a(world, key):
     """The other side of the outsider's 404: the reader role gets the page, with A's data."""
     probe = MATRIX[key]
-    if "GET" not in probe.methods:
-        pytest.skip("no GET")
     client = _client(world, probe.reader)
     for url in _urls(world, key):
         response = client.get(url)
