@@ -350,6 +350,8 @@ def shared_world(django_db_setup, django_db_blocker):
 @pytest.fixture
 def world(shared_world, db, settings):
     settings.DAGSTER_URL = "http://127.0.0.1:9"  # dagster-status answers from the SyncLog
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # "send now"
+    settings.REMINDER_RETRY_SECONDS = 0
     return shared_world
 
 

@@ -35,9 +35,23 @@ WORKLIST_PARAMS = ("collector", "band", "promises_due_this_week")
 
 
 def _valid(serializer_class, data) -> dict:
+    """The validated body, or a 400 naming each bad field with a list of messages (the
+    documented error shape: a list's bad items are named by position, `item 2: …`)."""
     serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
+    if not serializer.is_valid():
+        raise ValidationError(
+            {field: _messages(detail) for field, detail in serializer.errors.items()}
+        )
     return serializer.validated_data
+
+
+def _messages(detail, where: str = "") -> list[str]:
+    """Flat messages of one field's errors; nested ones (a list's items) say which item."""
+    if isinstance(detail, dict):
+        return [m for k, v in detail.items() for m in _messages(v, f"{where}item {k}: ")]
+    if isinstance(detail, list):
+        return [m for item in detail for m in _messages(item, where)]
+    return [f"{where}{detail}"]
 
 
 def _customer(request, customer_id: str):
