@@ -14,7 +14,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from rest_framework.exceptions import ValidationError
 
 from ar_collections import adapters, presentation, selectors
@@ -38,6 +38,7 @@ def _bad_request(request, exc: ValidationError):
     return render(request, "ar_dashboard/bad_request.html", {"errors": errors}, status=400)
 
 
+@require_safe
 @login_required
 def worklist(request):
     companies = list(companies_for_user(request.user))
@@ -88,6 +89,7 @@ def _worklist_file(company, filters, rows, fmt: str) -> HttpResponse:
     return response
 
 
+@require_safe
 @login_required
 def customer_page(request, customer_id: str):
     customer = _customer(request, customer_id)
@@ -257,6 +259,7 @@ def settings_update(request, customer_id: str):
     return _write(request, customer_id, action)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def reminder_preview(request, customer_id: str):
     customer = _customer(request, customer_id)
@@ -297,6 +300,7 @@ def reminder_preview(request, customer_id: str):
     return render(request, "ar_collections/reminder_preview.html", context)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def company_settings(request):
     """The company's reminder cadence (texts) and scheduled report: admins edit, others read."""

@@ -186,7 +186,7 @@ class SyncCursorAdmin(ReadOnlyLedgerAdmin):
 
 
 @admin.register(models.ExchangeRate)
-class ExchangeRateAdmin(admin.ModelAdmin):
+class ExchangeRateAdmin(CompanyScopedAdmin):
     """Rates are entered here per company (consolidated views read the latest one dated on or
     before their as_of); `home_currency` defaults to the company's."""
 

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -60,6 +60,7 @@ def _page(request, company: Company, form: SettingsForm, status: int = 200):
     return render(request, "accounts/settings.html", context, status=status)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def settings_page(request):
     try:

@@ -11,7 +11,7 @@ from django.db import IntegrityError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.forms import InviteForm, RoleForm, SignUpForm
 from accounts.selectors import invitations_open, members_list
@@ -46,6 +46,7 @@ def _page(request, company: Company, invite_form: InviteForm, status: int = 200)
     return render(request, "accounts/members.html", context, status=status)
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def members_page(request):
     try:
@@ -115,6 +116,7 @@ def member_change(request, membership_id: str, action: str):
     return redirect(_members_url(company))
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def invitation(request, token: str):
     """Accept an invitation: signed-in users join; others make an account (email = username)."""
     try:

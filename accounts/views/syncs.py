@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -37,6 +37,7 @@ def sync_now(request):
     return redirect("accounts:sync_page", sync_log_id=log.pk)
 
 
+@require_safe
 @login_required
 def sync_page(request, sync_log_id: int):
     log = sync_log_for_user_or_404(request.user, sync_log_id)

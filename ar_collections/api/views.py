@@ -21,6 +21,7 @@ from ar_dashboard.api.views import (
     PAGING,
     ReadView,
     _context,
+    created,
     page_params,
     paginate,
     parse_request,
@@ -34,9 +35,23 @@ WORKLIST_PARAMS = ("collector", "band", "promises_due_this_week")
 
 
 def _valid(serializer_class, data) -> dict:
+    """The validated body, or a 400 naming each bad field with a list of messages (the
+    documented error shape: a list's bad items are named by position, `item 2: …`)."""
     serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
+    if not serializer.is_valid():
+        raise ValidationError(
+            {field: _messages(detail) for field, detail in serializer.errors.items()}
+        )
     return serializer.validated_data
+
+
+def _messages(detail, where: str = "") -> list[str]:
+    """Flat messages of one field's errors; nested ones (a list's items) say which item."""
+    if isinstance(detail, dict):
+        return [m for k, v in detail.items() for m in _messages(v, f"{where}item {k}: ")]
+    if isinstance(detail, list):
+        return [m for item in detail for m in _messages(item, where)]
+    return [f"{where}{detail}"]
 
 
 def _customer(request, customer_id: str):
@@ -104,7 +119,7 @@ class ActivitiesView(ReadView):
         data = {**meta, "activities": [_activity_dict(a) for a in page]}
         return Response(io.ActivityPageOut(data).data)
 
-    @extend_schema(request=io.ActivityIn, responses={201: io.ActivityOut, **responses(None)})
+    @extend_schema(request=io.ActivityIn, responses=created(io.ActivityOut))
     def post(self, request, customer_id: str):
         customer = _customer(request, customer_id)
         adapters.require_collector(request.user, customer.company)
@@ -133,7 +148,7 @@ class PromisesView(ReadView):
         data = {"as_of": as_of, "promises": [presentation.promise_dict(r) for r in rows]}
         return Response(io.PromiseListOut(data).data)
 
-    @extend_schema(request=io.PromiseIn, responses={201: io.PromiseOut, **responses(None)})
+    @extend_schema(request=io.PromiseIn, responses=created(io.PromiseOut))
     def post(self, request, customer_id: str):
         customer = _customer(request, customer_id)
         adapters.require_collector(request.user, customer.company)
@@ -173,7 +188,7 @@ class DisputesView(ReadView):
         rows = selectors.customer_disputes(company=customer.company, customer=customer)
         return Response(io.DisputeListOut({"disputes": list(rows)}).data)
 
-    @extend_schema(request=io.DisputeIn, responses={201: io.DisputeOut, **responses(None)})
+    @extend_schema(request=io.DisputeIn, responses=created(io.DisputeOut))
     def post(self, request, customer_id: str):
         customer = _customer(request, customer_id)
         adapters.require_collector(request.user, customer.company)

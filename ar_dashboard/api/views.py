@@ -89,20 +89,30 @@ PAGING = [
     OpenApiParameter("page", int, description="1-based page number"),
     OpenApiParameter("page_size", int, description=f"Rows per page (≤ {MAX_PAGE_SIZE})"),
 ]
-# What every endpoint may answer besides 200 (README, "API"): a bad parameter, no or bad
-# credentials, a company or customer the user may not see.
+# What every endpoint may answer besides its success (README, "API"): a bad parameter or body,
+# no or bad credentials, a role too low, a company or customer the user may not see, and the
+# per-user throttle. One shape per kind: 400 names each bad field, the others carry `detail`.
 ERRORS = {
     400: OpenApiResponse(
-        out.PARAM_ERRORS, description="A parameter is invalid: named in the body."
+        out.PARAM_ERRORS, description="A parameter or field is invalid: named in the body."
     ),
     401: OpenApiResponse(out.DetailSerializer, description="Not signed in."),
-    403: OpenApiResponse(out.DetailSerializer, description="Not allowed."),
+    403: OpenApiResponse(out.DetailSerializer, description="Not allowed (role too low)."),
     404: OpenApiResponse(out.DetailSerializer, description="No such company or customer."),
+    429: OpenApiResponse(
+        out.DetailSerializer, description="Too many requests: throttled; Retry-After says when."
+    ),
 }
 
 
 def responses(ok) -> dict:
+    """A read's answers: 200 with `ok`, or one of the ERRORS."""
     return {200: ok, **ERRORS}
+
+
+def created(ok) -> dict:
+    """A create's answers: 201 with `ok` (never 200), or one of the ERRORS."""
+    return {201: ok, **ERRORS}
 
 
 X_CACHE = OpenApiParameter(

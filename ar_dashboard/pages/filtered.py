@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from ar_dashboard import selectors
 from ar_dashboard.pages.common import (
@@ -37,6 +38,7 @@ def is_fragment_request(request) -> bool:
     return headers.get("HX-Request") == "true" and not restoring
 
 
+@require_safe
 @login_required
 def filtered(request):
     state = page_state(request)

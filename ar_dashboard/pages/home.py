@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from ar_dashboard import selectors
 from ar_dashboard.access import membership_for_user_or_404, role_at_least
@@ -19,6 +20,7 @@ from ar_dashboard.pages.common import page_state
 HOME_CUSTOMERS = 10
 
 
+@require_safe
 @login_required
 def home(request):
     state = page_state(request)

@@ -8,6 +8,7 @@ from dataclasses import replace
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
 from ar_dashboard import aging, selectors
 from ar_dashboard.access import customer_for_user_or_404
@@ -31,6 +32,7 @@ REPORT_PAGE_SIZE = 50
 DOCUMENTS_PAGE_SIZE = 100
 
 
+@require_safe
 @login_required
 def report(request):
     state = page_state(request)
@@ -56,6 +58,7 @@ def report(request):
     return render(request, "ar_dashboard/report.html", context)
 
 
+@require_safe
 @login_required
 def customer_detail(request, customer_id: str):
     """The documents behind one report row (the report's filters, this customer)."""

@@ -7,7 +7,7 @@ import json
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from rest_framework.exceptions import ValidationError
 
 from ar_dashboard.filters import parse_positive_int, resolve_company
@@ -21,6 +21,7 @@ MAX_LAYOUT_BYTES = 20_000
 WIDGET_PARAMS = ("company", "as_of", "currency", "basis")
 
 
+@require_safe
 @login_required
 def widgets(request):
     state = page_state(request)
