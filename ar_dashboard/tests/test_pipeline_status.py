@@ -100,6 +100,9 @@ def test_dagster_answers(api, company_a, dagster):
                 "company": company_a.pk,
             },
         ],
+        # From the SyncLog, whichever source lists the runs: company A has never synced.
+        "lastSuccessAt": None,
+        "warning": "Figures may be out of date: no sync has succeeded.",
     }
     # Only this company's runs are asked for.
     variables = dagster.queries[0]["variables"]
