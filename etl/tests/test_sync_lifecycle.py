@@ -261,6 +261,22 @@ def test_sync_ar_reap_marks_only_dead_syncs_failed(sync_ar_settings, frozen):
 
 
 @pytest.mark.django_db
+def test_the_sync_worker_reaps_dead_syncs_on_each_pass(frozen):
+    dead = running_log(the_company(), alive_at=NOW - timedelta(minutes=10))
+    other = Company.objects.create(name="Alive Co", unified_connection_id="conn-alive")
+    alive = running_log(other, alive_at=NOW - timedelta(seconds=30))
+    out, err = StringIO(), StringIO()
+
+    call_command("run_sync_worker", "--once", stdout=out, stderr=err)
+
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert (dead.status, alive.status) == (FAILED, RUNNING)
+    assert err.getvalue() == f"sync worker: sync log {dead.pk} of {COMPANY}: {dead.error}\n"
+    assert detail(dead.error) == "no heartbeat since 2026-03-15 11:50:00 UTC: the sync process died"
+
+
+@pytest.mark.django_db
 def test_starting_a_sync_reaps_only_its_own_company(frozen):
     company = the_company()
     dead_here = running_log(company, alive_at=NOW - timedelta(minutes=10))
