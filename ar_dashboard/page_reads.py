@@ -5,12 +5,14 @@ what was applied to a customer's open documents. Plain data; nothing here reads 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.db.models import Q
 
 from ar_dashboard.models import Allocation, Company, Customer, SyncLog
+from ar_dashboard.services.sync import reaped_message
+from ar_dashboard.services.sync_failures import failure_summary
 
 SUGGESTIONS = 10
 SUCCEEDED = (SyncLog.Status.SUCCESS, SyncLog.Status.PARTIAL)
@@ -27,33 +29,61 @@ class SyncState:
     error: str
     rejected: int
     stale: bool  # no successful sync within the allowed age
-    failed: bool  # the latest sync failed
+    failed: bool  # the latest sync failed, or runs but has been silent beyond its lease
 
     @property
     def warning(self) -> bool:
         return self.stale or self.failed
 
+    @property
+    def error_summary(self) -> str:
+        """The error in plain words, without the technical detail that follows it."""
+        return failure_summary(self.error)
 
-def sync_state(*, company: Company, now: datetime, stale_after: timedelta) -> SyncState:
-    """The latest sync and the latest successful one (two indexed queries at most)."""
+    @property
+    def warning_text(self) -> str:
+        """One sentence for a banner or an API client: why the figures may be out of date."""
+        success = self.last_success_at
+        shown = f"{success.astimezone(UTC):%Y-%m-%d %H:%M} UTC" if success else ""
+        since = f"the figures are from the sync of {shown}" if shown else "no sync has succeeded"
+        if self.failed:
+            return f"The last sync failed: {self.error_summary} ({since})."
+        if self.stale:
+            return f"Figures may be out of date: {since}."
+        return ""
+
+
+def sync_state(
+    *, company: Company, now: datetime, stale_after: timedelta, lease: timedelta | None = None
+) -> SyncState:
+    """The latest sync and the latest successful one (two indexed queries at most).
+
+    A RUNNING sync silent for longer than `lease` has died (nothing has reaped it yet: that
+    happens at the next sync or the worker's next pass): it shows as failed, with the reason
+    the reaper will write, rather than as "in progress" for ever. Reading never writes.
+    """
     logs = SyncLog.objects.filter(company=company)
     latest = logs.order_by("-requested_at", "-id").first()
     if latest is None:
         return SyncState("never", None, None, None, "", 0, True, False)
+    status, error = latest.status, latest.error
+    last_seen = latest.heartbeat_at or latest.started_at or latest.requested_at
+    if status == SyncLog.Status.RUNNING and lease is not None and now - last_seen > lease:
+        status, error = SyncLog.Status.FAILED, reaped_message(last_seen)
     if latest.status in SUCCEEDED:
         success = latest
     else:
         success = logs.filter(status__in=SUCCEEDED).order_by("-finished_at", "-id").first()
     success_at = success.finished_at if success else None
     return SyncState(
-        status=latest.status,
+        status=status,
         requested_at=latest.requested_at,
         finished_at=latest.finished_at,
         last_success_at=success_at,
-        error=latest.error,
+        error=error,
         rejected=len(latest.rejected),
         stale=success_at is None or now - success_at > stale_after,
-        failed=latest.status == SyncLog.Status.FAILED,
+        failed=status == SyncLog.Status.FAILED,
     )
 
 

@@ -1,7 +1,8 @@
 """Pipeline status for the dashboard: Dagster's GraphQL API when it answers, else the SyncLog.
 
 Dagster runs are tagged with `company_id`, so a user is only ever shown runs of companies they
-may see, whichever source answers.
+may see, whichever source answers. When the figures were last refreshed (`lastSuccessAt`) and
+the warning to show with them always come from the SyncLog: it is what the ledger holds.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import httpx
 from django.conf import settings
 
 from ar_dashboard.models import Company, SyncLog
+from ar_dashboard.page_reads import sync_state
 
 logger = logging.getLogger(__name__)
 JOB_NAME = "ar_data_pipeline"
@@ -45,6 +48,8 @@ class PipelineStatus:
     source: str
     jobName: str = JOB_NAME  # noqa: N815 — the seed's JSON key
     runs: list[dict] = field(default_factory=list)
+    lastSuccessAt: float | None = None  # noqa: N815 — Unix time, like the runs' times
+    warning: str = ""  # why the figures may be out of date ("" when they are not)
 
 
 def _summary(runs: list[dict], source: str) -> PipelineStatus:
@@ -140,8 +145,18 @@ def sync_log_runs(company: Company, *, limit: int = 10) -> list[dict]:
     ]
 
 
-def pipeline_status(company: Company) -> PipelineStatus:
+def pipeline_status(company: Company, *, now: datetime) -> PipelineStatus:
+    """The runs (Dagster's, else the SyncLog's), the last good sync and the warning as of `now`."""
     runs = dagster_runs(company)
-    if runs:  # Dagster answered and knows this company's runs
-        return _summary(runs, "dagster")
-    return _summary(sync_log_runs(company), "sync_log")
+    # Dagster when it answered and knows this company's runs.
+    status = _summary(runs, "dagster") if runs else _summary(sync_log_runs(company), "sync_log")
+    state = sync_state(
+        company=company,
+        now=now,
+        stale_after=timedelta(hours=settings.AR_SYNC_STALE_HOURS),
+        lease=timedelta(seconds=settings.SYNC_LEASE_SECONDS),
+    )
+    success = state.last_success_at
+    status.lastSuccessAt = success.timestamp() if success else None
+    status.warning = state.warning_text
+    return status

@@ -155,6 +155,9 @@ def _tune(database: dict) -> dict:
 
 DATABASES = {"default": _tune(_database())}
 DATABASES["default"].setdefault("CONN_MAX_AGE", _int("CONN_MAX_AGE", 60))
+# A reused connection is checked before each request's first query: after a database restart
+# (or a failover) the first request on each worker reconnects instead of answering 500.
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", _bool("CONN_HEALTH_CHECKS", True))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
@@ -173,6 +176,7 @@ def _replica() -> dict | None:
             "DATABASE_REPLICA_URL is not a valid database URL: use postgres://user:pass@host/db"
         )
     replica.setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
+    replica.setdefault("CONN_HEALTH_CHECKS", DATABASES["default"]["CONN_HEALTH_CHECKS"])
     _tune(replica)
     # Under test the alias reads the test database through a connection of its own.
     replica["TEST"] = {"MIRROR": "default"}

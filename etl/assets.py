@@ -49,11 +49,6 @@ class SyncAlreadyFailed(Exception):
     """A step of a run whose SyncLog another step has already marked FAILED."""
 
 
-def one_line(exc: BaseException) -> str:
-    """`Type: message` on one line, the form the SyncLog and `sync_ar` show."""
-    return " ".join(f"{type(exc).__name__}: {exc}".split())
-
-
 @contextmanager
 def recorded_step(plan: dict, progress: str, parsed: Any = None) -> Iterator["SyncLog"]:
     """The run's SyncLog, its progress set to `progress`; a failure inside marks it FAILED.
@@ -63,13 +58,19 @@ def recorded_step(plan: dict, progress: str, parsed: Any = None) -> Iterator["Sy
     failure is the reason: steps that do not depend on the failed one (the other extracts)
     stop at once instead of calling the API for a sync that has already failed (or was reaped
     as dead). While the block runs, a heartbeat keeps the log's lease (the company's lock).
+    The reason is written in plain words first (`sync_failures`), on a working connection: a
+    failure that broke the database connection (a restart) leaves it unusable, so it is dropped
+    and the write reconnects.
     """
+    from django.db import connection
+
     from ar_dashboard.models import SyncLog
     from ar_dashboard.services.sync import (
         sync_log_finish,
         sync_log_heartbeats,
         sync_log_progress,
     )
+    from ar_dashboard.services.sync_failures import sync_failure_message
 
     log = SyncLog.objects.get(pk=plan["sync_log_id"])
     if log.status == SyncLog.Status.FAILED:
@@ -79,7 +80,9 @@ def recorded_step(plan: dict, progress: str, parsed: Any = None) -> Iterator["Sy
         with sync_log_heartbeats(log.pk):
             yield log
     except Exception as exc:
-        sync_log_finish(log, parsed, error=one_line(exc))
+        if not connection.in_atomic_block:
+            connection.close_if_unusable_or_obsolete()
+        sync_log_finish(log, parsed, error=sync_failure_message(exc, step=progress))
         raise
 
 

@@ -125,6 +125,12 @@ class PipelineStatusSerializer(serializers.Serializer):
     jobName = serializers.CharField()  # noqa: N815
     source = serializers.CharField(help_text="dagster or sync_log: which source answered")
     runs = PipelineRunSerializer(many=True)
+    lastSuccessAt = serializers.FloatField(  # noqa: N815
+        allow_null=True, help_text="Unix time the last successful sync finished (null: never)"
+    )
+    warning = serializers.CharField(
+        allow_blank=True, help_text="Why the figures may be out of date; empty when current"
+    )
 
 
 class DetailSerializer(serializers.Serializer):

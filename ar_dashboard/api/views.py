@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.paginator import EmptyPage, Paginator
+from django.utils import timezone
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.exceptions import ValidationError
@@ -379,7 +380,7 @@ class DagsterStatusView(ReadView):
     )
     def get(self, request):
         company = resolve_company(request.user, _company_param(request.query_params))
-        status = pipeline_status(company)
+        status = pipeline_status(company, now=timezone.now())
         return Response(out.PipelineStatusSerializer(status).data)
 
 

@@ -2,11 +2,22 @@
 
 `/ar/export/<view>.<csv|xlsx|pdf>` and `/ar/customers/<id>/statement.pdf`. A bad parameter
 answers 400 `{"param": ["message"]}`; another company's company or customer answers 404.
+
+XLSX and PDF files are built whole before a byte is sent, so a server out of disk space (the
+workbook's temporary files, the PDF renderer's) answers 503 with a message, never half a file.
+A CSV streams: once its first rows are sent the status cannot change, so a failure mid-way
+aborts the download (the client sees it cut off, not a short file that looks complete) and is
+logged with how far it got.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Iterator
+from functools import wraps
+
 from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
@@ -17,7 +28,14 @@ from ar_dashboard import selectors
 from ar_dashboard.access import customer_for_user_or_404
 from ar_dashboard.exports import csv, pdf, reports, xlsx
 from ar_dashboard.filters import parse_filters, read_positive_int
+from ar_dashboard.services.sync_failures import is_disk_full
 from config.routers import read_primary_if_replica_behind
+
+logger = logging.getLogger(__name__)
+DISK_FULL_MESSAGE = (
+    "The server ran out of disk space while building this export, so no file was sent. "
+    "Try again later; if it keeps failing, ask your administrator to free disk space."
+)
 
 FORMATS = ("csv", "xlsx", "pdf")
 CONTENT_TYPES = {
@@ -59,6 +77,43 @@ def _attachment(response: HttpResponse, filename: str) -> HttpResponse:
     return response
 
 
+def disk_full_answers_503(view: Callable) -> Callable:
+    """A view whose file could not be written for lack of space answers 503 saying so."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except (OSError, DatabaseError) as exc:
+            if not is_disk_full(exc):
+                raise
+            logger.error("export %s failed, disk full: %s", request.path, exc)
+            response = JsonResponse({"detail": DISK_FULL_MESSAGE}, status=503)
+            response["Retry-After"] = "300"
+            return response
+
+    return wrapped
+
+
+def logged_stream(chunks: Iterator[str], *, path: str) -> Iterator[str]:
+    """`chunks`, logging an error (how much was sent, and why) if the stream breaks off."""
+    sent = 0
+    try:
+        for chunk in chunks:
+            yield chunk
+            sent += len(chunk)
+    except Exception as exc:
+        reason = "disk full" if is_disk_full(exc) else type(exc).__name__
+        logger.error(
+            "CSV export %s aborted after %d characters (%s): %s; the download is incomplete",
+            path,
+            sent,
+            reason,
+            exc,
+        )
+        raise
+
+
 def _filename(report: reports.Report, fmt: str) -> str:
     f = report.filters
     name = slugify(report.company.name) or "company"
@@ -67,6 +122,7 @@ def _filename(report: reports.Report, fmt: str) -> str:
 
 @require_GET
 @login_required
+@disk_full_answers_503
 def export(request, view: str, fmt: str):
     if view not in reports.VIEWS or fmt not in FORMATS:
         raise Http404("No such export")
@@ -81,7 +137,7 @@ def export(request, view: str, fmt: str):
     report = reports.build(view, company=company, filters=filters, **options)
     filename = _filename(report, fmt)
     if fmt == "csv":
-        stream = csv.stream(csv.report_rows(report), bom=bom)
+        stream = logged_stream(csv.stream(csv.report_rows(report), bom=bom), path=request.path)
         response = StreamingHttpResponse(stream, content_type=CONTENT_TYPES["csv"])
         return _attachment(response, filename)
     if fmt == "xlsx":
@@ -105,6 +161,7 @@ def _pdf(view: str, **kwargs) -> bytes:
 
 @require_GET
 @login_required
+@disk_full_answers_503
 def customer_statement(request, customer_id: str):
     """The customer's statement of account as of `as_of` (default the company's today)."""
     try:

@@ -9,6 +9,9 @@ itself). Text is always a text cell: a customer named "=HYPERLINK(…)" stays a 
 from __future__ import annotations
 
 import io
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -18,6 +21,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet import _writer as openpyxl_writer
 
 from ar_dashboard.exports import reports
 from ar_dashboard.exports.reports import Column, Kind, Report
@@ -151,12 +155,33 @@ def _about_sheet(wb: Workbook, report: Report, generated_at: datetime) -> None:
 
 def report_xlsx(report: Report, *, generated_at: datetime) -> bytes:
     """The workbook of `report`: its rows with a totals row, then the About sheet."""
-    wb = Workbook(write_only=True)
-    _data_sheet(wb, report)
-    _about_sheet(wb, report, generated_at)
-    out = io.BytesIO()
-    wb.save(out)
+    with _temporary_files_removed_on_error():
+        wb = Workbook(write_only=True)
+        _data_sheet(wb, report)
+        _about_sheet(wb, report, generated_at)
+        out = io.BytesIO()
+        wb.save(out)
     return out.getvalue()
+
+
+@contextmanager
+def _temporary_files_removed_on_error() -> Iterator[None]:
+    """Delete the temporary sheet files of a workbook that failed half way (disk full, say).
+
+    A write-only workbook streams each sheet to a temporary file and removes it once saved;
+    one that raises first leaves them until the process exits, which on a full disk in a
+    long-lived web worker only makes the disk fuller.
+    """
+    before = set(openpyxl_writer.ALL_TEMP_FILES)
+    try:
+        yield
+    except BaseException:
+        for path in set(openpyxl_writer.ALL_TEMP_FILES) - before:
+            with suppress(OSError):
+                os.remove(path)
+            with suppress(ValueError):
+                openpyxl_writer.ALL_TEMP_FILES.remove(path)
+        raise
 
 
 def aging_summary_xlsx(*, company: Company, filters: ARFilters, generated_at: datetime) -> bytes:

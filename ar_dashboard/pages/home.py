@@ -39,6 +39,7 @@ def home(request):
             company=company,
             now=timezone.now(),
             stale_after=timedelta(hours=settings.AR_SYNC_STALE_HOURS),
+            lease=timedelta(seconds=settings.SYNC_LEASE_SECONDS),
         ),
         "stale_hours": settings.AR_SYNC_STALE_HOURS,
     }

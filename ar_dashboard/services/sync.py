@@ -35,6 +35,7 @@ from ar_dashboard.services.ledger_load import (
 )
 from ar_dashboard.services.ledger_staged import ledger_load_staged
 from ar_dashboard.services.load_delta import LoadDelta
+from ar_dashboard.services.sync_failures import DETAIL
 from connectors.unified.client import UnifiedClient
 from connectors.unified.records import SYNC_OBJECTS, RecordError, parse_timestamp
 
@@ -161,7 +162,7 @@ def sync_logs_reap(*, company: Company | None = None) -> list[SyncLog]:
     reaped = []
     for log in candidates.select_related("company").order_by("pk"):
         last_seen = log.heartbeat_at or log.started_at or log.requested_at
-        error = f"no heartbeat since {moment_display(last_seen)}: the sync process died"
+        error = reaped_message(last_seen)
         fields = {"status": SyncLog.Status.FAILED, "error": error, "progress": "failed"}
         # Still silent and running at the write: a beat since the read keeps the sync alive.
         if SyncLog.objects.filter(stale, pk=log.pk, status=SyncLog.Status.RUNNING).update(
@@ -172,6 +173,16 @@ def sync_logs_reap(*, company: Company | None = None) -> list[SyncLog]:
             logger.warning("sync log %s of %s reaped: %s", log.pk, log.company, error)
             reaped.append(log)
     return reaped
+
+
+def reaped_message(last_seen: datetime) -> str:
+    """The error of a sync whose process died: in plain words, then the detail."""
+    return (
+        "The sync stopped without finishing: its process was stopped or crashed. Whatever it "
+        "had not committed was discarded and the figures are those of the last good sync; the "
+        f"next sync starts over.{DETAIL}no heartbeat since {moment_display(last_seen)}: "
+        "the sync process died"
+    )
 
 
 def sync_log_heartbeat(log_id: int) -> int:

@@ -4,14 +4,18 @@ import json
 import socket
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from django.utils import timezone
 
 from ar_dashboard.models import SyncLog
+from ar_dashboard.services.sync_failures import sync_failure_message
+from connectors.unified.client import UnifiedHTTPError
 
 URL = "/ar/api/dagster-status/"
+HOUR = timedelta(hours=1)
 pytestmark = pytest.mark.django_db
 
 
@@ -100,6 +104,9 @@ def test_dagster_answers(api, company_a, dagster):
                 "company": company_a.pk,
             },
         ],
+        # From the SyncLog, whichever source lists the runs: company A has never synced.
+        "lastSuccessAt": None,
+        "warning": "Figures may be out of date: no sync has succeeded.",
     }
     # Only this company's runs are asked for.
     variables = dagster.queries[0]["variables"]
@@ -266,3 +273,51 @@ def test_run_times_that_are_not_numbers_are_null(api, company_a, settings):
         (None, None),
         (1700000000.0, None),
     ]
+
+
+def test_the_last_success_and_the_warning_come_from_the_sync_log(api, company_a, no_dagster):
+    now = timezone.now()
+    success_at = (now - timedelta(hours=3)).replace(microsecond=0)
+    SyncLog.objects.create(
+        company=company_a, status="success", started_at=success_at, finished_at=success_at
+    )
+    error = sync_failure_message(
+        UnifiedHTTPError("GET x answered HTTP 500", status_code=500, url="x", retries=5),
+        step="fetching contacts",
+    )
+    SyncLog.objects.create(company=company_a, status="failed", finished_at=now, error=error)
+
+    body = api.get(URL).json()
+
+    assert (body["status"], body["lastSuccessAt"]) == ("failure", success_at.timestamp())
+    assert body["warning"] == (
+        "The last sync failed: Unified.to kept failing on its side (HTTP 500, 6 attempts); the "
+        "next sync should get through once it recovers. Nothing from this sync was saved: the "
+        "figures are still those of the last good sync. (the figures are from the sync of "
+        f"{success_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC)."
+    )
+
+
+@pytest.mark.parametrize(("silent_for", "failed"), [(timedelta(seconds=30), False), (None, True)])
+def test_a_running_sync_silent_beyond_its_lease_shows_as_failed_without_a_write(
+    api, company_a, no_dagster, settings, silent_for, failed
+):
+    now = timezone.now()
+    SyncLog.objects.create(company=company_a, status="success", finished_at=now - HOUR)
+    lease = timedelta(seconds=settings.SYNC_LEASE_SECONDS)
+    silent_for = silent_for or lease + timedelta(seconds=5)
+    running = SyncLog.objects.create(
+        company=company_a, status="running", started_at=now - HOUR, heartbeat_at=now - silent_for
+    )
+
+    warning = api.get(URL).json()["warning"]
+
+    if failed:
+        assert warning.startswith(
+            "The last sync failed: The sync stopped without finishing: its process was stopped "
+            "or crashed."
+        )
+    else:
+        assert warning == ""
+    running.refresh_from_db()
+    assert (running.status, running.error) == ("running", "")

@@ -52,18 +52,29 @@ RETRY_EXCEPTIONS = (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProt
 BODY_EXCERPT = 500
 
 
-class UnifiedError(Exception):
-    """Any failure talking to Unified.to; `str()` is a one-line reason fit for the sync log."""
+def retry_sleep(seconds: float) -> None:
+    """How a client without its own `sleep` waits between retries (tests replace it)."""
+    time.sleep(seconds)
 
-    def __init__(self, message: str) -> None:
+
+class UnifiedError(Exception):
+    """Any failure talking to Unified.to; `str()` is a one-line reason fit for the sync log.
+
+    `retries` is how many times the request was retried before giving up (0: not retried).
+    """
+
+    def __init__(self, message: str, *, retries: int = 0) -> None:
         super().__init__(" ".join(message.split()))
+        self.retries = retries
 
 
 class UnifiedHTTPError(UnifiedError):
     """An answer we cannot use: a non-retryable 4xx, retries exhausted, or a malformed body."""
 
-    def __init__(self, message: str, *, status_code: int, url: str, body: str = "") -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, status_code: int, url: str, body: str = "", retries: int = 0
+    ) -> None:
+        super().__init__(message, retries=retries)
         self.status_code = status_code
         self.url = url
         self.body = body[:BODY_EXCERPT]
@@ -167,7 +178,7 @@ class UnifiedClient:
         backoff_max: float = 30.0,
         page_size: int = MAX_PAGE_SIZE,
         transport: httpx.BaseTransport | None = None,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[float], None] | None = None,
         rng: random.Random | None = None,
     ) -> None:
         if not api_key:
@@ -336,7 +347,7 @@ class UnifiedClient:
                 reason = f"{type(exc).__name__}: {str(exc) or 'no detail'}"
                 if failures >= self.max_retries:
                     raise UnifiedTransportError(
-                        f"GET {url} failed after {failures} retries: {reason}"
+                        f"GET {url} failed after {failures} retries: {reason}", retries=failures
                     ) from exc
                 self._pause(failures, self.max_retries, reason, url, self._backoff(failures))
                 failures += 1
@@ -353,7 +364,7 @@ class UnifiedClient:
                     else (failures, self.max_retries)
                 )
                 if attempt >= budget:
-                    raise _http_error(response, f"after {attempt} retries")
+                    raise _http_error(response, f"after {attempt} retries", retries=attempt)
                 delay = self._delay(response, attempt)
                 self._pause(attempt, budget, f"HTTP {status}", str(response.url), delay)
                 if status == 429:
@@ -378,7 +389,7 @@ class UnifiedClient:
         logger.warning(
             "Unified.to GET %s: %s; retry %d/%d in %.2fs", url, reason, attempt + 1, budget, delay
         )
-        self._sleep(delay)
+        (self._sleep or retry_sleep)(delay)
 
 
 def _is_new(record: dict, seen: dict[int, int]) -> bool:
@@ -413,7 +424,7 @@ def _path(api: str, connection_id: str, object_name: str) -> str:
     return f"{api}/{quote(connection_id, safe='')}/{object_name}"
 
 
-def _http_error(response: httpx.Response, context: str) -> UnifiedHTTPError:
+def _http_error(response: httpx.Response, context: str, *, retries: int = 0) -> UnifiedHTTPError:
     url = str(response.url)
     hint = {
         401: "the API key is wrong, expired or lacks permission (check the workspace API token)",
@@ -428,6 +439,7 @@ def _http_error(response: httpx.Response, context: str) -> UnifiedHTTPError:
         status_code=response.status_code,
         url=url,
         body=response.text,
+        retries=retries,
     )
 
 

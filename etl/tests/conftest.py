@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
+from connectors.unified import client as client_module
 from connectors.unified.sandbox import Faults, SandboxData, SandboxServer
 from etl.definitions import defs
 from etl.resources import UnifiedResource
@@ -196,3 +197,17 @@ def run_sync(sandbox):
         )
 
     return run
+
+
+@pytest.fixture
+def sleeps(monkeypatch) -> list[float]:
+    """Every retry wait the client asks for, in seconds (none is slept)."""
+    waits: list[float] = []
+    monkeypatch.setattr(client_module, "retry_sleep", waits.append)
+    return waits
+
+
+@pytest.fixture
+def fault_settings(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.DAGSTER_URL = "http://127.0.0.1:9"  # refused at once: the SyncLog answers

@@ -139,7 +139,12 @@ def test_a_crash_during_the_load_keeps_the_previous_ledger_and_says_why(run_sync
     assert ledger_rows(company) == before
     assert list(SyncCursor.objects.filter(company=company).values()) == cursors
     log = SyncLog.objects.filter(company=company).latest("id")
-    assert (log.status, log.error) == (SyncLog.Status.FAILED, "RuntimeError: disk full")
+    assert (log.status, log.error) == (
+        SyncLog.Status.FAILED,
+        "The sync stopped on an unexpected error; retry, and tell support if it persists. "
+        "Nothing from this sync was saved: the figures are still those of the last good sync. "
+        "Detail: RuntimeError: disk full",
+    )
     assert log.finished_at is not None and log.progress == "failed"
     # The counts known when it failed: inv-1, and inv-8 re-read at the inclusive cursor.
     assert log.counts["invoices"]["fetched"] == 2

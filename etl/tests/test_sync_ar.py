@@ -58,7 +58,11 @@ def test_a_failing_sync_exits_with_the_sync_log_reason_on_one_line(sandbox, toda
 
     message = str(failure.value)
     assert "\n" not in message and "Traceback" not in message
-    assert message.startswith("UnifiedHTTPError: GET ")
+    assert message.startswith(
+        "Unified.to does not know this connection (HTTP 404): the ledger may have been "
+        "disconnected; reconnect it in the company settings. Nothing from this sync was saved"
+    )
+    assert " Detail: UnifiedHTTPError: GET " in message
     assert "404" in message and "unknown-conn" in message
     log = SyncLog.objects.get(company__unified_connection_id="unknown-conn")
     assert (log.status, log.error) == (SyncLog.Status.FAILED, message)

@@ -19,13 +19,19 @@ from django.core.management import CommandError, call_command
 
 from ar_dashboard.models import Company, SyncLog
 from ar_dashboard.services import sync as sync_service
-from ar_dashboard.services.sync import sync_log_start, sync_logs_reap
+from ar_dashboard.services.sync import reaped_message, sync_log_start, sync_logs_reap
+from ar_dashboard.services.sync_failures import DETAIL
 from etl.definitions import defs
 from etl.resources import DjangoResource
 from etl.tests.conftest import API_KEY, CONNECTION, NOW
 
 COMPANY = f"QuickBooks {CONNECTION}"  # the name a first sync gives a new connection's company
 RUNNING, FAILED = SyncLog.Status.RUNNING, SyncLog.Status.FAILED
+
+
+def detail(error: str) -> str:
+    """The technical part of a SyncLog error (after the plain-words sentence)."""
+    return error.split(DETAIL, 1)[1]
 
 
 @pytest.fixture
@@ -181,7 +187,12 @@ def test_a_running_log_silent_beyond_the_lease_is_reaped(silent_for, reaped, fro
     if reaped:
         # 12:00:00 − 301 s = 11:54:59
         assert (log.status, log.progress, log.finished_at) == (FAILED, "failed", NOW)
-        assert log.error == "no heartbeat since 2026-03-15 11:54:59 UTC: the sync process died"
+        assert log.error == (
+            "The sync stopped without finishing: its process was stopped or crashed. Whatever "
+            "it had not committed was discarded and the figures are those of the last good "
+            "sync; the next sync starts over. Detail: no heartbeat since 2026-03-15 11:54:59 "
+            "UTC: the sync process died"
+        )
     else:
         assert (log.status, log.error, log.finished_at) == (RUNNING, "", None)
 
@@ -202,8 +213,9 @@ def test_without_a_heartbeat_the_start_counts_then_the_request(frozen):
 
     started.refresh_from_db()
     requested.refresh_from_db()
-    assert started.error == "no heartbeat since 2026-03-15 11:54:00 UTC: the sync process died"
-    assert requested.error == "no heartbeat since 2026-03-15 11:53:00 UTC: the sync process died"
+    died = "UTC: the sync process died"
+    assert detail(started.error) == f"no heartbeat since 2026-03-15 11:54:00 {died}"
+    assert detail(requested.error) == f"no heartbeat since 2026-03-15 11:53:00 {died}"
 
 
 @pytest.mark.django_db
@@ -224,7 +236,7 @@ def test_a_dead_sync_is_reaped_and_the_next_sync_runs(run_sync, frozen):
     assert result.success
     dead.refresh_from_db()
     assert (dead.status, dead.finished_at) == (FAILED, NOW)
-    assert dead.error == "no heartbeat since 2026-03-15 11:50:00 UTC: the sync process died"
+    assert detail(dead.error) == "no heartbeat since 2026-03-15 11:50:00 UTC: the sync process died"
     new = SyncLog.objects.get(run_id=result.run_id)
     assert (new.status, new.started_at) == (SyncLog.Status.SUCCESS, NOW)
 
@@ -238,12 +250,30 @@ def test_sync_ar_reap_marks_only_dead_syncs_failed(sync_ar_settings, frozen):
     out, _ = sync_ar("--reap")
 
     assert out == (
-        f"{COMPANY}: sync log {dead.pk} marked failed: "
-        "no heartbeat since 2026-03-15 11:50:00 UTC: the sync process died\n"
+        f"{COMPANY}: sync log {dead.pk} marked failed: {reaped_message(dead.heartbeat_at)}\n"
+    )
+    assert reaped_message(dead.heartbeat_at).endswith(
+        "no heartbeat since 2026-03-15 11:50:00 UTC: the sync process died"
     )
     alive.refresh_from_db()
     assert alive.status == RUNNING
     assert sync_ar("--reap")[0] == "no dead syncs\n"
+
+
+@pytest.mark.django_db
+def test_the_sync_worker_reaps_dead_syncs_on_each_pass(frozen):
+    dead = running_log(the_company(), alive_at=NOW - timedelta(minutes=10))
+    other = Company.objects.create(name="Alive Co", unified_connection_id="conn-alive")
+    alive = running_log(other, alive_at=NOW - timedelta(seconds=30))
+    out, err = StringIO(), StringIO()
+
+    call_command("run_sync_worker", "--once", stdout=out, stderr=err)
+
+    dead.refresh_from_db()
+    alive.refresh_from_db()
+    assert (dead.status, alive.status) == (FAILED, RUNNING)
+    assert err.getvalue() == f"sync worker: sync log {dead.pk} of {COMPANY}: {dead.error}\n"
+    assert detail(dead.error) == "no heartbeat since 2026-03-15 11:50:00 UTC: the sync process died"
 
 
 @pytest.mark.django_db

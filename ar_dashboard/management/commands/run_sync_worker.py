@@ -3,7 +3,9 @@
 Where no Dagster daemon runs the `webhook_sync_sensor`, this loop drains the same queue: every
 SYNC_WORKER_INTERVAL_SECONDS it runs `sync_ar --queued` (the Dagster job, in this process), so a
 sync never runs inside a web worker. `make run` starts it beside the web server. Several workers
-(or a worker and the sensor) are safe: a company's running SyncLog is its lock.
+(or a worker and the sensor) are safe: a company's running SyncLog is its lock. Each pass also
+reaps running syncs whose process died (silent beyond SYNC_LEASE_SECONDS), as the sensor does
+where Dagster runs, so a killed sync does not read "running" until that company syncs again.
 """
 
 import logging
@@ -16,6 +18,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from ar_dashboard.models import SyncLog
+from ar_dashboard.services.sync import sync_logs_reap
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +50,8 @@ class Command(BaseCommand):
         self.stdout.write("sync worker: stopped")
 
     def _drain(self, verbosity: int) -> None:
+        for log in sync_logs_reap():
+            self.stderr.write(f"sync worker: sync log {log.pk} of {log.company}: {log.error}")
         if not SyncLog.objects.filter(status=SyncLog.Status.QUEUED).exists():
             return
         try:

@@ -114,6 +114,53 @@ def test_home_shows_a_fresh_sync_quietly(ledger, alice_client):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("silent_for", "status"), [(4, "running"), (6, "failed")])
+def test_a_running_sync_silent_beyond_the_lease_reads_as_failed(silent_for, status):
+    company = CompanyFactory()
+    ok = _log(company, SyncLog.Status.SUCCESS, NOW - timedelta(hours=2))
+    SyncLog.objects.create(
+        company=company,
+        status=SyncLog.Status.RUNNING,
+        started_at=NOW - timedelta(minutes=20),
+        heartbeat_at=NOW - timedelta(minutes=silent_for),
+    )
+
+    state = sync_state(company=company, now=NOW, stale_after=DAY, lease=timedelta(minutes=5))
+
+    assert (state.status, state.failed, state.last_success_at) == (
+        status,
+        status == "failed",
+        ok.finished_at,
+    )
+    if status == "failed":
+        assert state.error_summary == (
+            "The sync stopped without finishing: its process was stopped or crashed. Whatever "
+            "it had not committed was discarded and the figures are those of the last good "
+            "sync; the next sync starts over."
+        )
+        assert state.error.endswith(
+            "no heartbeat since 2026-07-15 11:54:00 UTC: the sync process died"
+        )
+
+
+def test_home_shows_the_plain_reason_and_keeps_the_detail_for_hover(ledger, alice_client):
+    _log(ledger.company, SyncLog.Status.SUCCESS, datetime(2026, 7, 15, 6, 0, tzinfo=UTC))
+    SyncLog.objects.create(
+        company=ledger.company,
+        status=SyncLog.Status.FAILED,
+        error="Unified.to did not answer in time (6 attempts). Detail: UnifiedTransportError: x",
+    )
+
+    html = alice_client.get("/ar/", {"as_of": "2026-06-30"}).content.decode()
+
+    assert (
+        '<span title="Unified.to did not answer in time (6 attempts). Detail: '
+        'UnifiedTransportError: x">Unified.to did not answer in time (6 attempts).</span>'
+    ) in html
+    assert "Figures are from the sync of" in html
+
+
+@pytest.mark.django_db
 def test_currencies_in_use_lists_each_ar_currency_once_home_first():
     """EUR home; documents in USD (two), JPY and EUR: EUR first, then JPY and USD, each once;
     another company's CHF is not listed; a company with no documents lists its home only."""

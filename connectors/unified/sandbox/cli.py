@@ -7,7 +7,7 @@ import json
 import threading
 from datetime import UTC, date, datetime
 
-from connectors.unified.sandbox.server import Faults, SandboxServer
+from connectors.unified.sandbox.server import PAGE_FAULTS, Faults, SandboxServer
 from connectors.unified.sandbox.store import OBJECT_TYPES, SandboxData
 
 
@@ -26,6 +26,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--rate-limit-every", type=int, default=0, metavar="N")
     parser.add_argument("--retry-after", type=float, default=1.0, metavar="S")
     parser.add_argument("--server-errors", type=int, default=0, metavar="N")
+    parser.add_argument(
+        "--rate-limit-storm", type=int, default=0, metavar="N", help="the next N requests: 429"
+    )
+    parser.add_argument(
+        "--malformed-pages", type=int, default=0, metavar="N", help="the next N list pages broken"
+    )
+    parser.add_argument("--page-fault", choices=PAGE_FAULTS, default="not_json")
     parser.add_argument("--delay", type=float, default=0.0, metavar="S")
     parser.add_argument("--malformed", nargs="*", default=[], metavar="ID")
     parser.add_argument(
@@ -74,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
         poison=dict(args.poison),
         page_cap=args.page_cap,
         short_page_at=set(args.short_page_at),
+        rate_limit_storm=args.rate_limit_storm,
+        malformed_pages=args.malformed_pages,
+        page_fault=args.page_fault,
     )
     data = SandboxData.from_demo(today=today, seed=args.seed, dirty=args.dirty)
     server = SandboxServer(

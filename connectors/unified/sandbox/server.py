@@ -35,6 +35,11 @@ CORRUPTIONS = {
     "transaction": {"total_amount": _BAD_AMOUNT, "transaction_at": _BAD_DATE},
     "payment": {"total_amount": _BAD_AMOUNT, "paid_at": _BAD_DATE},
 }
+# What a list page listed in Faults.malformed_pages looks like on the wire (all HTTP 200):
+# `not_json` a proxy's HTML page, `wrong_shape` the records wrapped in an object, `cut_json` a
+# body cut mid-record with a matching Content-Length (an upstream that buffered half of it),
+# `truncated` the right Content-Length but the connection closed half way through the body.
+PAGE_FAULTS = ("not_json", "wrong_shape", "cut_json", "truncated")
 
 
 @dataclass
@@ -71,6 +76,14 @@ class Faults:
     # the listing (until it is listed again from offset 0), but later pages still come.
     short_page_at: set[int] = field(default_factory=set)
     edit_during_paging: PagingEdit | None = None
+    rate_limit_storm: int = 0  # the next N requests answer 429 with Retry-After: retry_after
+    malformed_pages: int = 0  # the next N list pages are served broken, as page_fault says
+    page_fault: str = "not_json"  # one of PAGE_FAULTS
+    malformed_after: int = 0  # list pages served whole before the malformed ones start
+
+    def __post_init__(self) -> None:
+        if self.page_fault not in PAGE_FAULTS:
+            raise ValueError(f"page_fault={self.page_fault!r} is not one of {PAGE_FAULTS}")
 
 
 def _json(status: int, payload: Any, headers: dict[str, str] | None = None) -> tuple:
@@ -156,7 +169,8 @@ class SandboxServer:
     def respond(
         self, method: str, target: str, authorization: str | None, body: bytes = b""
     ) -> tuple:
-        """(status, headers, body) for one request; logged in `request_log`."""
+        """(status, headers, body) for one request; logged in `request_log`. A fourth item,
+        when present, is how many bytes of the body to send before closing the connection."""
         parts = urlsplit(target)
         query = {key: values[0] for key, values in parse_qs(parts.query).items()}
         if self.faults.delay > 0:
@@ -198,7 +212,29 @@ class SandboxServer:
             return _json(200, self._served(object_type, record))
         page, total = self._list_page(object_type, parse_list_query(query))
         served = [self._served(object_type, record) for record in page]
-        return _json(200, served, {"X-Total-Count": str(total)})
+        return self._page_answer(served, {"X-Total-Count": str(total)})
+
+    def _page_answer(self, served: list[dict], headers: dict[str, str]) -> tuple:
+        """The list page as JSON, or broken as Faults.page_fault says while malformed_pages."""
+        with self._lock:
+            faults = self.faults
+            broken = faults.malformed_pages > 0 and faults.malformed_after <= 0
+            if broken:
+                faults.malformed_pages -= 1
+            elif faults.malformed_pages > 0:
+                faults.malformed_after -= 1
+        if not broken:
+            return _json(200, served, headers)
+        fault = self.faults.page_fault
+        if fault == "not_json":
+            html = b"<html><body>502 Bad Gateway (served as 200 by a proxy)</body></html>"
+            return 200, {"Content-Type": "text/html"}, html
+        if fault == "wrong_shape":
+            return _json(200, {"data": served, "count": len(served)}, headers)
+        status, json_headers, body = _json(200, served or [{"id": "x"}], headers)
+        if fault == "cut_json":
+            return status, json_headers, body[: len(body) // 2]
+        return status, json_headers, body, len(body) // 2  # truncated: sent in part
 
     def _list_page(self, object_type: str, query: ListQuery) -> tuple[list[dict], int]:
         """One page with the paging faults applied: a clamp, records filtered, edits landing."""
@@ -244,6 +280,10 @@ class SandboxServer:
             if faults.server_errors > 0:
                 faults.server_errors -= 1
                 return _error(500, "injected server error")
+            if faults.rate_limit_storm > 0:
+                faults.rate_limit_storm -= 1
+                headers = {"Retry-After": f"{faults.retry_after:g}"}
+                return _error(429, "rate limit exceeded (injected storm)", headers)
             if faults.rate_limit_every > 0 and self._requests % faults.rate_limit_every == 0:
                 headers = {"Retry-After": f"{faults.retry_after:g}"}
                 return _error(429, "rate limit exceeded (injected)", headers)
@@ -263,7 +303,7 @@ def _handler_for(sandbox: SandboxServer) -> type[BaseHTTPRequestHandler]:
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             received = self.rfile.read(length) if length else b""
-            status, headers, body = sandbox.respond(
+            status, headers, body, *cut = sandbox.respond(
                 self.command, self.path, self.headers.get("Authorization"), received
             )
             self.send_response(status)
@@ -271,6 +311,10 @@ def _handler_for(sandbox: SandboxServer) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
+            if cut:  # the promised length, then a dropped connection part way through
+                self.wfile.write(body[: cut[0]])
+                self.close_connection = True
+                return
             self.wfile.write(body)
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _serve

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
+from connectors.unified import client as client_module
 from connectors.unified.client import (
     REGIONS,
     UnifiedClient,
@@ -496,6 +497,28 @@ def test_429s_have_their_own_budget_and_wait_retry_after(sleeps):
         assert list(client.list_invoices(CONN)) == []
     assert sleeps == [2.0] * 7  # 7 > max_retries, within max_rate_limit_retries
     assert client.stats["retries"] == 7
+
+
+def test_without_its_own_sleep_a_client_waits_through_retry_sleep(monkeypatch):
+    """The hook the pipeline tests replace, so a run through Dagster records its waits."""
+    waited: list[float] = []
+    monkeypatch.setattr(client_module, "retry_sleep", waited.append)
+    transport = _scripted(_limited("3"), httpx.Response(503))
+    with UnifiedClient(
+        api_key=KEY, base_url="https://x.test", transport=transport, rng=_Ceiling()
+    ) as client:
+        assert list(client.list_invoices(CONN)) == []
+    assert waited == [3.0, 0.5]
+
+
+def test_giving_up_says_how_many_retries_were_made(sleeps):
+    transport = _scripted(*[httpx.Response(502)] * 3)
+    with (
+        _client("https://x.test", sleeps, transport=transport, max_retries=2) as client,
+        pytest.raises(UnifiedHTTPError) as caught,
+    ):
+        list(client.list_invoices(CONN))
+    assert (caught.value.retries, caught.value.status_code) == (2, 502)
 
 
 def test_429s_beyond_their_budget_fail(sleeps):

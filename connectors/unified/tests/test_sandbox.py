@@ -241,6 +241,60 @@ def test_server_errors_answer_the_next_n_requests(server, http):
     assert [entry[3] for entry in server.request_log] == [500, 500, 200]
 
 
+def test_a_rate_limit_storm_answers_the_next_n_requests_429(server, http):
+    server.faults.rate_limit_storm, server.faults.retry_after = 3, 7
+    answers = [http.get("/accounting/c1/contact") for _ in range(4)]
+    assert [a.status_code for a in answers] == [429, 429, 429, 200]
+    assert answers[0].headers["retry-after"] == "7"
+    assert answers[0].json() == {"error": "rate limit exceeded (injected storm)", "status": 429}
+    assert server.faults.rate_limit_storm == 0
+
+
+@pytest.mark.parametrize(
+    ("fault", "content_type", "body"),
+    [
+        (
+            "not_json",
+            "text/html",
+            b"<html><body>502 Bad Gateway (served as 200 by a proxy)</body></html>",
+        ),
+        (
+            "wrong_shape",
+            "application/json",
+            b'{"data": [{"id": "c-1", "name": "beta Ltd", "is_customer": true, '
+            b'"updated_at": "2024-01-01T00:00:00Z"}], "count": 1}',
+        ),
+        (
+            "cut_json",
+            "application/json",
+            b'[{"id": "c-1", "name": "beta Ltd", "is_customer',
+        ),
+    ],
+)
+def test_malformed_pages_after_the_good_ones(server, http, fault, content_type, body):
+    server.faults.malformed_pages, server.faults.malformed_after = 1, 1
+    server.faults.page_fault = fault
+    first = http.get("/accounting/c1/contact", params={"limit": 1})
+    broken = http.get("/accounting/c1/contact", params={"limit": 1})
+    after = http.get("/accounting/c1/contact", params={"limit": 1})
+    assert _ids(first) == ["c-1"] and _ids(after) == ["c-1"]
+    assert broken.status_code == 200
+    assert broken.headers["content-type"] == content_type
+    assert broken.content == body
+
+
+def test_a_truncated_page_closes_the_connection_part_way(server, http):
+    server.faults.malformed_pages, server.faults.page_fault = 1, "truncated"
+    with pytest.raises(httpx.RemoteProtocolError):
+        http.get("/accounting/c1/contact")
+    assert _ids(http.get("/accounting/c1/contact")) == ["c-1", "c-2"]
+
+
+def test_an_unknown_page_fault_is_refused():
+    with pytest.raises(ValueError, match="page_fault='html' is not one of"):
+        Faults(page_fault="html")
+
+
 def test_malformed_ids_are_corrupted_on_the_wire_only(server, http):
     server.faults.malformed_ids = {"inv-3", "pay-1"}
     served = {r["id"]: r for r in http.get("/accounting/c1/invoice").json()}
@@ -345,6 +399,13 @@ def test_cli_parses_the_paging_and_poison_faults():
     assert dict(args.poison) == {"inv_1": {"id": 1e30}}
     with pytest.raises(SystemExit):
         _parser().parse_args(["--poison", "inv_1=[1]"])
+
+
+def test_cli_parses_the_storm_and_page_faults():
+    args = _parser().parse_args(
+        ["--rate-limit-storm", "20", "--malformed-pages", "2", "--page-fault", "truncated"]
+    )
+    assert (args.rate_limit_storm, args.malformed_pages, args.page_fault) == (20, 2, "truncated")
 
 
 def test_delay_is_applied_before_answering():
