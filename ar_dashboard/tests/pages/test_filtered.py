@@ -75,7 +75,8 @@ def test_bad_amount_is_a_400_naming_it(ledger, alice_client):
 
 
 def _buckets_shown(html: str) -> list[str]:
-    return re.findall(r'value="([a-z0-9_]+)" id="f-bucket-[a-z0-9_]+" autocomplete="off" checked', html)
+    checked = r'value="([a-z0-9_]+)" id="f-bucket-[a-z0-9_]+" autocomplete="off" checked'
+    return re.findall(checked, html)
 
 
 def test_several_buckets_sum_the_chosen_buckets(ledger, alice_client):
