@@ -135,6 +135,23 @@
     status.textContent = catalogue[key].title + " moved to position " + (j + 1) + " of " + order.length + ".";
   }
 
+  function currentLayout() {
+    if (phone) return desktop;
+    return grid.save(false).map((n) => ({ widget: n.id, x: n.x, y: n.y, w: n.w, h: n.h }));
+  }
+
+  let saving = Promise.resolve();
+  function save() {
+    const body = JSON.stringify({ layout: currentLayout() });
+    saving = saving.then(() => fetch(host.dataset.layoutUrl, {
+      method: "PUT", credentials: "same-origin", body,
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken() },
+    }).then((r) => {
+      saveStatus.textContent = r.ok ? "Layout saved." : "The layout could not be saved.";
+      host.dataset.saved = r.ok ? "yes" : "error";
+    }));
+  }
+
   grid.batchUpdate();
   readingOrder().forEach(add);
   grid.batchUpdate(false);

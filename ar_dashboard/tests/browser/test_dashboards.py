@@ -160,7 +160,7 @@ def test_filters_change_table_url_and_badges_and_back_restores(signed_in, shop):
     everyone = _table_names(page)
     assert len(everyone) == 8
 
-    page.check("#f-bucket-31_60")
+    page.click('label[for="f-bucket-31_60"]')
     page.wait_for_url(re.compile(r"bucket=31_60"))
     page.wait_for_function(
         "() => document.querySelectorAll('.filtered-table tbody tr').length === 2"
@@ -289,12 +289,12 @@ def test_several_buckets_and_a_risk_band_narrow_the_table(signed_in, shop):
     page = signed_in
     page.goto(page.base + _pages(shop)["filtered"])
     _settle(page)
-    page.check("#f-bucket-31_60")
+    page.click('label[for="f-bucket-31_60"]')
     page.wait_for_url(re.compile(r"bucket=31_60"))
     page.wait_for_function(
         "() => document.querySelectorAll('.filtered-table tbody tr').length === 2"
     )
-    page.check("#f-bucket-over_120")
+    page.click('label[for="f-bucket-over_120"]')
     page.wait_for_url(re.compile(r"bucket=31_60&bucket=over_120"))
     page.wait_for_function(
         "() => document.querySelectorAll('.filtered-table tbody tr').length === 3"
