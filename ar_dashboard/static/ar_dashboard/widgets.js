@@ -80,7 +80,7 @@
   let desktop = layout.map((e) => ({ widget: e.widget, x: e.x, y: e.y, w: e.w, h: e.h }));
   if (phone) {
     host.classList.add("phone-grid");
-    document.getElementById("arrange-hint").textContent = "Reorder widgets with their ↑ and ↓ buttons; your layout is saved for you.";
+    document.getElementById("arrange-hint").textContent = "reorder widgets with their ↑ and ↓ buttons; your layout is saved for you.";
   }
 
   function add(entry) {
