@@ -8,7 +8,7 @@ equivalent membership check until then.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.core.exceptions import PermissionDenied
@@ -51,12 +51,8 @@ def _require(user, company: Company, role: str) -> None:
 
 def risk_bands(*, company: Company, filters: selectors.ARFilters) -> dict[int, str]:
     """{customer id: "low" | "medium" | "high"}: the analytics risk score on `as_of` over the
-    customer's whole balance in the currency."""
-    whole = replace(
-        filters, bucket=None, min_amount=None, max_amount=None, customer=None, name_prefix=None
-    )
-    rows = health.customer_health(company=company, filters=whole)
-    return {row.customer_id: str(row.risk.band).lower() for row in rows}
+    customer's whole balance in the currency (the same bands as the `band` filter)."""
+    return health.customer_bands(company=company, filters=filters)
 
 
 @dataclass(frozen=True)

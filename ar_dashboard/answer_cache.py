@@ -41,6 +41,8 @@ ENDPOINTS = (
     "customer-health",
     "cash-forecast",
     "payment-velocity",
+    # the customers of each risk band, behind the `band` filter (issue 16)
+    "risk-bands",
 )
 # Part of every key: bump it when a cached answer's shape changes, so a deploy never serves
 # answers shaped by the previous release.
@@ -81,7 +83,10 @@ def answer_key(
             "timezone": company.timezone,
             "home_currency": company.home_currency,
         },
-        "filters": {f.name: getattr(filters, f.name) for f in fields(filters)},
+        # band_customers is derived from `band` and the rest of the key: never keyed itself.
+        "filters": {
+            f.name: getattr(filters, f.name) for f in fields(filters) if f.name != "band_customers"
+        },
         "params": dict(params),
     }
     encoded = json.dumps(material, sort_keys=True, default=_plain, separators=(",", ":"))

@@ -1,6 +1,9 @@
 """SQL expressions that PostgreSQL and SQLite spell differently, written once for both."""
 
-from django.db.models import DecimalField, Func, IntegerField, Sum
+import json
+from collections.abc import Iterable
+
+from django.db.models import BigIntegerField, DecimalField, Expression, Func, IntegerField, Sum
 
 
 class DaysBetween(Func):
@@ -86,3 +89,24 @@ class MinorUnits(Func):
         step, scale = 10 ** (4 - self.places), 10**self.places
         rounded = f"ROUND(ROUND(({sql}) * 10000) / {step}.0) / {scale}.0"
         return f"CAST({rounded} AS NUMERIC)", params
+
+
+class IdSet(Expression):
+    """A set of row ids as one bound parameter, for `field__in=IdSet(ids)`.
+
+    A risk band can hold tens of thousands of customers: one parameter per id would pass
+    SQLite's 32,766-variable limit and bloat PostgreSQL's statement, so the ids travel as one
+    array (PostgreSQL) or one JSON text (SQLite), unpacked by the database.
+    """
+
+    output_field = BigIntegerField()
+
+    def __init__(self, ids: Iterable[int]):
+        super().__init__()
+        self.ids = sorted(ids)
+
+    def as_sql(self, compiler, connection, **extra):
+        return "(SELECT unnest(%s::bigint[]))", (self.ids,)
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return "(SELECT value FROM json_each(%s))", (json.dumps(self.ids),)

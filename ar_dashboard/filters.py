@@ -7,17 +7,19 @@ company or customer the user may not see raises `Http404`, never revealing that 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from ar_dashboard import aging
+from ar_dashboard import aging, metrics
 from ar_dashboard.access import (
     companies_for_user,
     company_for_user_or_404,
     customer_for_user_or_404,
 )
+from ar_dashboard.analytics.health import customers_in_band
 from ar_dashboard.models import MONEY, Company
 from ar_dashboard.selectors import UNKNOWN, ARFilters
 from connectors.unified.records import ISO_CURRENCIES
@@ -32,7 +34,9 @@ FILTER_PARAMS = (
     "max_amount",
     "customer",
     "name",
+    "band",
 )
+RISK_BANDS = tuple(band for band, _, _ in metrics.RISK_BANDS)
 # Aging far outside these dates means nothing, and the bucket date ranges (as_of minus up to
 # aging.MAX_EDGE_DAYS) must stay inside the calendar Python and both databases handle.
 MIN_AS_OF = date(1900, 1, 1)
@@ -122,8 +126,11 @@ class ARFilterSerializer(serializers.Serializer):
     currency = serializers.CharField(
         required=False, help_text="ISO 4217 code; default the company's home currency."
     )
-    bucket = serializers.CharField(
-        required=False, help_text="Only documents in this bucket (key like 31_60, or label)."
+    bucket = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="Only documents in these buckets: a key like 31_60 or a label; repeat the "
+        "parameter (bucket=1_30&bucket=31_60) or separate them with commas.",
     )
     min_amount = AmountField(
         required=False, help_text="Only documents whose open balance is ≥ this."
@@ -138,6 +145,12 @@ class ARFilterSerializer(serializers.Serializer):
         required=False,
         max_length=100,
         help_text="Only customers whose name starts with this (case-insensitive).",
+    )
+    band = serializers.ChoiceField(
+        choices=list(RISK_BANDS),
+        required=False,
+        help_text="Only customers in this risk band (customer-health's score over the "
+        "customer's whole balance on as_of); the unknown customer is in no band.",
     )
 
     def validate_currency(self, value: str) -> str:
@@ -175,9 +188,33 @@ def resolve_company(user, company_id: int | None) -> Company:
     raise serializers.ValidationError({"company": "Required: you can see more than one company."})
 
 
+def _query_values(params, name: str) -> list[str]:
+    """Every value of a repeatable parameter: repeated (`a=1&a=2`) or comma-separated."""
+    raw = params.getlist(name) if hasattr(params, "getlist") else [params.get(name, "")]
+    return [part.strip() for value in raw for part in value.split(",") if part.strip() != ""]
+
+
+def _bucket_keys(scheme: aging.AgingScheme, chosen: list[str]) -> tuple[str, ...]:
+    """The chosen buckets' keys in the scheme's order (keys or labels), else a 400."""
+    keys = set()
+    for value in chosen:
+        try:
+            keys.add(scheme.bucket_by_key(value).key)
+        except KeyError:
+            allowed = ", ".join(scheme.keys)
+            raise serializers.ValidationError(
+                {"bucket": f"'{value[:40]}' is not a bucket. Must be one of {allowed}."}
+            ) from None
+    return tuple(key for key in scheme.keys if key in keys)
+
+
 def parse_filters(params, user) -> tuple[Company, ARFilters]:
     """Validate the common filters from a QueryDict; (company, filters) or an error."""
     data = {name: params.get(name) for name in FILTER_PARAMS if params.get(name, "") != ""}
+    buckets = _query_values(params, "bucket")
+    data.pop("bucket", None)
+    if buckets:
+        data["bucket"] = buckets
     serializer = ARFilterSerializer(data=data)
     serializer.is_valid(raise_exception=True)
     values = serializer.validated_data
@@ -185,23 +222,20 @@ def parse_filters(params, user) -> tuple[Company, ARFilters]:
     customer = values.get("customer")
     if isinstance(customer, int):
         customer_for_user_or_404(user, customer, company)
-    bucket = values.get("bucket")
-    if bucket is not None:
-        scheme = company.aging_scheme
-        try:
-            bucket = scheme.bucket_by_key(bucket).key
-        except KeyError:
-            allowed = ", ".join(scheme.keys)
-            raise serializers.ValidationError({"bucket": f"Must be one of {allowed}."}) from None
     today = company.local_today()
-    return company, ARFilters(
+    filters = ARFilters(
         as_of=values.get("as_of") or today,
         today=today,
         currency=values.get("currency") or company.home_currency,
         basis=aging.Basis(values.get("basis") or company.aging_basis),
-        bucket=bucket,
+        buckets=_bucket_keys(company.aging_scheme, values.get("bucket") or []),
         min_amount=values.get("min_amount"),
         max_amount=values.get("max_amount"),
         customer=customer,
         name_prefix=values.get("name"),
     )
+    band = values.get("band")
+    if band:
+        members = customers_in_band(company=company, filters=filters, band=band)
+        filters = replace(filters, band=band, band_customers=members)
+    return company, filters

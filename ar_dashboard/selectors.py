@@ -34,7 +34,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from ar_dashboard import aging, summary_reads
-from ar_dashboard.expressions import DaysBetween, MinorUnits, MoneySum
+from ar_dashboard.expressions import DaysBetween, IdSet, MinorUnits, MoneySum
 from ar_dashboard.models import MONEY, Allocation, Company, Invoice
 from ar_dashboard.money import minor_units
 
@@ -52,11 +52,15 @@ class ARFilters:
     today: date
     currency: str
     basis: aging.Basis = aging.Basis.DUE
-    bucket: str | None = None
+    buckets: tuple[str, ...] = ()  # bucket keys; empty: every bucket
     min_amount: Decimal | None = None
     max_amount: Decimal | None = None
     customer: int | str | None = None  # a Customer pk, UNKNOWN, or None for all
     name_prefix: str | None = None  # customers whose name starts with it (case-insensitive)
+    band: str | None = None  # a risk band ("low", "medium", "high"); None: every customer
+    # The customers of `band` (filters.parse_filters resolves them): whole customers, so a
+    # band narrows stored summary rows as it narrows documents.
+    band_customers: frozenset[int] | None = None
 
 
 def _reference_field(basis: aging.Basis) -> str:
@@ -129,6 +133,17 @@ def customer_condition(filters: ARFilters, field: str = "customer") -> Q:
     if filters.name_prefix:
         # The unknown customer has no name: a name search never matches it.
         condition &= Q(**{f"{field}__name__istartswith": filters.name_prefix})
+    if filters.band_customers is not None:
+        # The unknown customer has no risk score: it is in no band.
+        condition &= Q(**{f"{field}_id__in": IdSet(filters.band_customers)})
+    return condition
+
+
+def buckets_condition(scheme: aging.AgingScheme, filters: ARFilters) -> Q:
+    """Documents in any of the chosen buckets on `as_of` (everything when none is chosen)."""
+    condition = Q()
+    for key in filters.buckets:
+        condition |= bucket_condition(scheme, scheme.bucket_by_key(key), filters)
     return condition
 
 
@@ -160,9 +175,8 @@ def open_documents(*, company: Company, filters: ARFilters) -> QuerySet[Invoice]
         # halves have a partial index), so the per-document sum below runs for those only.
         qs = qs.filter(~Q(balance=0) | Q(balance=0, last_allocated_on__gt=filters.as_of))
     qs = qs.annotate(amount=_amount_expression(filters=filters, current=current)).exclude(amount=0)
-    if filters.bucket is not None:
-        scheme = company.aging_scheme
-        qs = qs.filter(bucket_condition(scheme, scheme.bucket_by_key(filters.bucket), filters))
+    if filters.buckets:
+        qs = qs.filter(buckets_condition(company.aging_scheme, filters))
     if filters.min_amount is not None:
         qs = qs.filter(amount__gte=filters.min_amount)
     if filters.max_amount is not None:

@@ -4,7 +4,8 @@
 month-ends (services/summaries.py); the company's `ARSnapshot` of that day is stamped with the
 ledger version and aging scheme they were computed from. They answer a request only when
 everything it asks matches: same `as_of`, basis, currency, scheme and ledger version, and no
-per-document filter (bucket, amount range) the rows cannot know. Anything else is computed live
+per-document filter (buckets, amount range) the rows cannot know. A customer, name or risk
+band filter keeps whole customers, so it narrows the rows themselves. Anything else is computed live
 by `selectors`. Every figure is the same sum the live path computes, over the same rounded
 per-document amounts (tests/selectors/test_summary_reads.py proves they agree).
 """
@@ -41,7 +42,7 @@ def current_snapshots(*, company: Company, as_of) -> QuerySet[ARSnapshot]:
 
 def stored_rows(*, company: Company, filters: ARFilters) -> QuerySet[ARSummary] | None:
     """The summary rows answering `filters`, or None when they cannot (compute live)."""
-    if filters.bucket is not None or filters.min_amount is not None:
+    if filters.buckets or filters.min_amount is not None:
         return None
     if filters.max_amount is not None:
         return None

@@ -297,11 +297,17 @@ def request_urls(
 
 
 def dashboard_urls(customer, label: str, day: str) -> list[tuple[str, str, str]]:
-    """Issue 16's pages: widgets, filtered (a bucket), the aging report (page 1 sorted by the
-    oldest bucket: every customer ranked), and the busiest customer's drill-down."""
+    """Issue 16's pages: widgets, filtered (a bucket; two buckets and a risk band), the aging
+    report (page 1 sorted by the oldest bucket: every customer ranked), and the busiest
+    customer's drill-down."""
     return [
         ("widgets page", label, f"/ar/widgets/?{day}"),
         ("filtered page", label, f"/ar/filtered/?{day}&bucket=1_30&min_amount=100"),
+        (
+            "filtered page, buckets + band",
+            label,
+            f"/ar/filtered/?{day}&bucket=31_60&bucket=over_120&band=high",
+        ),
         ("report page", label, f"/ar/report/?{day}&sort=-over_120"),
         ("customer drill-down", label, f"/ar/report/customer/{customer.pk}/?{day}"),
     ]

@@ -44,6 +44,8 @@ REQUEST_MS = {
     "payment-velocity p1": 150.0,
     "widgets page": 200.0,
     "filtered page": 200.0,
+    # two buckets and a risk band: the band's customers are customer-health's scores, cached
+    "filtered page, buckets + band": 200.0,
     "report page": 200.0,
     "customer drill-down": 200.0,
 }

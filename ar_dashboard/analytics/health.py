@@ -8,7 +8,7 @@ from decimal import Decimal
 from django.db.models import CharField, Min, Q, Value
 from django.db.models.functions import Coalesce
 
-from ar_dashboard import aging, metrics, selectors
+from ar_dashboard import aging, answer_cache, metrics, selectors
 from ar_dashboard.analytics import payments
 from ar_dashboard.expressions import MoneySum
 from ar_dashboard.models import Company
@@ -59,7 +59,7 @@ def customer_health(
 ) -> list[HealthRow]:
     """One row per customer with a balance on as_of, scored and sorted (four queries plus
     the open-documents fast-path check; the scoring loops over customers, not documents)."""
-    whole = replace(filters, customer=None)
+    whole = replace(filters, customer=None, band=None, band_customers=None)
     company_ar = selectors.summary_total(company=company, filters=whole)
     late = payments.lateness_by_customer(
         company=company, currency=filters.currency, as_of=filters.as_of
@@ -68,7 +68,7 @@ def customer_health(
         company=company, currency=filters.currency, as_of=filters.as_of
     )
     rows = []
-    for row in _open_by_customer(company, filters):
+    for row in _open_by_customer(company, replace(filters, band=None, band_customers=None)):
         habit = late.get(row["customer_id"], NO_HISTORY)
         avg, recent, earlier = habit.year, habit.recent, habit.earlier
         paid_on = last_paid.get(row["customer_id"])
@@ -88,6 +88,44 @@ def customer_health(
         if band is None or risk.band == band:
             rows.append(HealthRow(row["customer_id"], row["name"], row["balance"], avg, risk))
     return _sorted(rows, sort)
+
+
+def customer_bands(*, company: Company, filters: ARFilters) -> dict[int, str]:
+    """{customer id: "low" | "medium" | "high"}: each customer's risk band on `as_of` over its
+    whole balance in the currency (the per-document and customer filters do not apply)."""
+    whole = replace(
+        filters,
+        buckets=(),
+        min_amount=None,
+        max_amount=None,
+        customer=None,
+        name_prefix=None,
+        band=None,
+        band_customers=None,
+    )
+    rows = customer_health(company=company, filters=whole)
+    return {row.customer_id: row.risk.band for row in rows}
+
+
+def customers_in_band(*, company: Company, filters: ARFilters, band: str) -> frozenset[int]:
+    """The ids of the customers in `band` (customer_bands), from the answer cache when it has
+    them: keyed by the ledger version, as_of, currency and basis like every cached answer."""
+    whole = ARFilters(
+        as_of=filters.as_of, today=filters.today, currency=filters.currency, basis=filters.basis
+    )
+
+    def compute() -> dict:
+        bands = customer_bands(company=company, filters=whole)
+        return {"ids": sorted(pk for pk, b in bands.items() if b == band)}
+
+    answer = answer_cache.fetch(
+        endpoint="risk-bands",
+        company=company,
+        filters=whole,
+        params={"band": band},
+        compute=compute,
+    )
+    return frozenset(answer.data["ids"])
 
 
 def _sorted(rows: list[HealthRow], sort: str) -> list[HealthRow]:

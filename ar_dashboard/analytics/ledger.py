@@ -114,8 +114,10 @@ class ARPoint:
 def _snapshot_rows(company: Company, filters: ARFilters, dates: Sequence[date]) -> dict:
     """The company's snapshots of those dates that answer `filters`: company-wide filters only,
     stamped with the current ledger version and aging scheme (else computed live)."""
-    narrowed = (filters.customer, filters.name_prefix, filters.bucket)
-    if any(v is not None for v in narrowed) or filters.min_amount or filters.max_amount:
+    narrowed = (filters.customer, filters.name_prefix, filters.band)
+    if any(v is not None for v in narrowed) or filters.buckets:
+        return {}
+    if filters.min_amount or filters.max_amount:
         return {}
     rows = ARSnapshot.objects.filter(
         company=company,

@@ -29,7 +29,7 @@ from ar_dashboard.filters import parse_positive_int
 from ar_dashboard.models import ExchangeRate
 from ar_dashboard.money import money_str
 
-NOT_USED = ("bucket", "min_amount", "max_amount", "name")
+NOT_USED = ("bucket", "min_amount", "max_amount", "name", "band")
 PERIOD_CHOICES = tuple(str(d) for d in metrics.DSO_PERIODS)
 TRUE, FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 BANDS = tuple(band for band, _, _ in metrics.RISK_BANDS)
@@ -45,12 +45,18 @@ HOME = OpenApiParameter(
 )
 
 
-def parse(request):
-    """(company, filters) from the common filters; the per-document ones are refused."""
+def parse(request, own: tuple[str, ...] = ()):
+    """(company, filters) from the common filters; the per-document ones are refused, except
+    the endpoint's `own` parameters, which it reads itself (customer-health's `band`)."""
+    params = request.query_params
     for name in NOT_USED:
-        if request.query_params.get(name, "") != "":
+        if name not in own and params.get(name, "") != "":
             raise ValidationError({name: "Not used by this endpoint."})
-    return parse_request(request.query_params, request.user)
+    if own:
+        params = params.copy()
+        for name in own:
+            params.pop(name, None)
+    return parse_request(params, request.user)
 
 
 def period_days(request) -> int:
@@ -265,7 +271,7 @@ class CustomerHealthView(ReadView):
         responses=responses(out.CustomerHealthSerializer),
     )
     def get(self, request):
-        company, filters = parse(request)
+        company, filters = parse(request, own=("band",))
         sort = request.query_params.get("sort") or "-score"
         if sort.removeprefix("-") not in HEALTH_SORTS:
             raise ValidationError({"sort": f"Must be one of {', '.join(HEALTH_SORTS)}."})

@@ -263,8 +263,11 @@ def filter_lines(company: Company, filters: ARFilters) -> list[tuple[str, str]]:
         ("Aged by", basis),
         ("Aging periods", ", ".join(b.label for b in company.aging_scheme.buckets)),
     ]
-    if filters.bucket is not None:
-        lines.append(("Bucket", company.aging_scheme.bucket_by_key(filters.bucket).label))
+    if filters.buckets:
+        labels = [company.aging_scheme.bucket_by_key(key).label for key in filters.buckets]
+        lines.append(("Buckets" if len(labels) > 1 else "Bucket", ", ".join(labels)))
+    if filters.band is not None:
+        lines.append(("Risk band", filters.band.capitalize()))
     if filters.min_amount is not None:
         lines.append(("Minimum open balance", str(filters.min_amount)))
     if filters.max_amount is not None:

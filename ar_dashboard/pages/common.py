@@ -11,6 +11,7 @@ from rest_framework.exceptions import ValidationError
 
 from ar_dashboard import aging
 from ar_dashboard.access import companies_for_user
+from ar_dashboard.dates import company_locale, date_display
 from ar_dashboard.filters import FILTER_PARAMS, parse_filters, read_positive_int
 from ar_dashboard.models import Company, Customer
 from ar_dashboard.selectors import CUSTOMER_SORTS, UNKNOWN, ARFilters
@@ -33,6 +34,10 @@ class PageState:
     filters: ARFilters
     params: QueryDict  # the request's query, company made explicit
 
+    @property
+    def locale(self) -> str:
+        return company_locale(self.company)
+
     def context(self) -> dict:
         return {
             "companies": self.companies,
@@ -41,6 +46,7 @@ class PageState:
             "buckets": self.company.aging_scheme.buckets,
             "query": self.params.urlencode(),
             "filter_query": filter_query(self.params),
+            "locale": self.locale,
         }
 
 
@@ -83,8 +89,9 @@ def filter_query(params: QueryDict, names: tuple[str, ...] = FILTER_PARAMS) -> s
     """Only the common filters of `params`, URL-encoded (what API calls and exports carry)."""
     kept = QueryDict(mutable=True)
     for name in names:
-        if params.get(name, "") != "":
-            kept[name] = params[name]
+        values = [v for v in params.getlist(name) if v != ""]
+        if values:
+            kept.setlist(name, values)
     return kept.urlencode()
 
 
@@ -93,6 +100,14 @@ def without(params: QueryDict, *names: str) -> str:
     kept = params.copy()
     for name in (*names, "page"):
         kept.pop(name, None)
+    return kept.urlencode()
+
+
+def without_bucket(params: QueryDict, filters: ARFilters, key: str) -> str:
+    """`params` URL-encoded with every chosen bucket but `key` (repeated `bucket=`), page 1."""
+    kept = params.copy()
+    kept.pop("page", None)
+    kept.setlist("bucket", [k for k in filters.buckets if k != key])
     return kept.urlencode()
 
 
@@ -130,29 +145,41 @@ def customer_label(state: PageState) -> str | None:
 
 
 def filter_badges(state: PageState, customer_name: str | None) -> list[dict]:
-    """One removable badge per filter the user set (a default date, basis or currency gets
-    none: removing it would change nothing): its label and the URL without it."""
+    """One removable badge per filter the user set, one per chosen bucket (a default date,
+    basis or currency gets none: removing it would change nothing): its label and the URL
+    without it."""
     params, filters, company = state.params, state.filters, state.company
     shown = {
-        "as_of": lambda: f"As of {filters.as_of:%Y-%m-%d}",
+        "as_of": lambda: f"As of {date_display(filters.as_of, state.locale)}",
         "basis": lambda: f"Aged by {filters.basis.value} date",
         "currency": lambda: f"Currency {filters.currency}",
-        "bucket": lambda: f"Bucket {company.aging_scheme.bucket_by_key(filters.bucket).label}",
         "min_amount": lambda: f"Balance ≥ {money(filters.min_amount, filters.currency)}",
         "max_amount": lambda: f"Balance ≤ {money(filters.max_amount, filters.currency)}",
         "customer": lambda: f"Customer {customer_name}",
         "name": lambda: f"Name starts with “{filters.name_prefix}”",
+        "band": lambda: f"Risk band {filters.band.capitalize()}",
     }
     defaults = {
         "as_of": filters.as_of == filters.today,
         "basis": filters.basis == company.aging_basis,
         "currency": filters.currency == company.home_currency,
     }
-    return [
+    badges = [
         {"param": name, "label": label(), "url": "?" + without(params, name)}
         for name, label in shown.items()
         if params.get(name, "") != "" and not defaults.get(name, False)
     ]
+    scheme = company.aging_scheme
+    buckets = [
+        {
+            "param": "bucket",
+            "label": f"Bucket {scheme.bucket_by_key(key).label}",
+            "url": "?" + without_bucket(params, filters, key),
+        }
+        for key in filters.buckets
+    ]
+    head = sum(1 for b in badges if b["param"] in ("as_of", "basis", "currency"))
+    return badges[:head] + buckets + badges[head:]
 
 
 EXPORT_FORMATS = ("csv", "xlsx", "pdf")

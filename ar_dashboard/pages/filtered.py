@@ -12,6 +12,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from ar_dashboard import selectors
+from ar_dashboard.filters import RISK_BANDS
 from ar_dashboard.pages.common import (
     PageInputError,
     bad_request,
@@ -26,10 +27,6 @@ from ar_dashboard.pages.common import (
 )
 
 FILTERED_PAGE_SIZE = 25
-# Risk bands are the analytics API's (customer-health `band`): the page lists the customers of
-# the chosen band from that endpoint; the aging filters (and exports) are unchanged by it.
-RISK_BANDS = ("low", "medium", "high")
-ANALYTICS_PARAMS = ("company", "as_of", "currency", "basis")
 
 
 def is_fragment_request(request) -> bool:
@@ -51,14 +48,8 @@ def filtered(request):
         page = paginate(state.params, rows, FILTERED_PAGE_SIZE)
     except PageInputError as exc:
         return bad_request(request, exc.errors)
-    band = state.params.get("band", "")
-    if band not in ("", *RISK_BANDS):
-        return bad_request(request, {"band": [f"Must be one of {', '.join(RISK_BANDS)}."]})
     customer_name = customer_label(state)
     badges = filter_badges(state, customer_name)
-    if band:
-        label = f"Risk band {band}"
-        badges.append({"param": "band", "label": label, "url": "?" + without(state.params, "band")})
     context = {
         **state.context(),
         "page": page,
@@ -66,9 +57,7 @@ def filtered(request):
         "page_query": without(state.params),
         "stats": selectors.summary_stats(company=company, filters=filters),
         "badges": badges,
-        "band": band,
         "risk_bands": RISK_BANDS,
-        "health_query": filter_query(state.params, ANALYTICS_PARAMS),
         "customer_name": customer_name or "",
         "currencies": selectors.currencies_in_use(company=company),
         "exports": export_links("customer-breakdown", f"{filter_query(state.params)}&sort={sort}"),

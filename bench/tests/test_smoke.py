@@ -35,6 +35,7 @@ ENDPOINTS = (
     "payment-velocity p1",
     "widgets page",
     "filtered page",
+    "filtered page, buckets + band",
     "report page",
     "customer drill-down",
 )

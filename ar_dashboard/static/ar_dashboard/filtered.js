@@ -16,21 +16,6 @@
     });
   }
 
-  function drawHealth(root) {
-    root.querySelectorAll(".health-box[data-endpoint]").forEach(async (el) => {
-      C.stateBox(el, "loading", "Loading…");
-      try {
-        const data = await C.fetchJson(el.dataset.endpoint);
-        if (window.ARWidgets.customer_health.render(el, data) === false) {
-          C.stateBox(el, "empty", "No customer is in this band.");
-        }
-      } catch (error) {
-        const why = error.status === 404 ? "risk scores are not available on this server" : error.message;
-        C.stateBox(el, "error", "Could not load the list (" + why + ").", el.dataset.endpoint);
-      }
-    });
-  }
-
   let suggestTimer = null;
   function wireForm(root) {
     const form = root.querySelector("#filter-form");
@@ -91,7 +76,7 @@
     }
   }
 
-  function init(root) { drawCharts(root); drawHealth(root); wireForm(root); }
+  function init(root) { drawCharts(root); wireForm(root); }
   document.addEventListener("DOMContentLoaded", () => {
     init(document);
     refreshPipeline();

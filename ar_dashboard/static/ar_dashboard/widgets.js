@@ -21,7 +21,9 @@
     item.className = "grid-stack-item";
     item.setAttribute("gs-id", key);
     item.dataset.widget = key;
-    item.innerHTML = '<div class="grid-stack-item-content"><div class="widget-head"><h2></h2><div class="d-flex gap-1">' +
+    item.innerHTML = '<div class="grid-stack-item-content"><div class="widget-head"><h2></h2><div class="d-flex gap-1 align-items-center">' +
+      (phone ? '<button type="button" class="btn btn-sm btn-outline-secondary widget-move" data-move="-1">&uarr;</button>' +
+        '<button type="button" class="btn btn-sm btn-outline-secondary widget-move" data-move="1">&darr;</button>' : '') +
       '<a class="btn btn-sm btn-link p-0 small widget-data">Data</a>' +
       '<button type="button" class="btn-close widget-remove"></button></div></div><div class="widget-body"></div></div>';
     const title = item.querySelector("h2");
@@ -31,6 +33,9 @@
       title.setAttribute("aria-describedby", "widget-keys");
     }
     item.querySelector(".widget-remove").setAttribute("aria-label", "Remove widget: " + w.title);
+    item.querySelectorAll(".widget-move").forEach((b) => {
+      b.setAttribute("aria-label", (b.dataset.move === "-1" ? "Move up: " : "Move down: ") + w.title);
+    });
     return item;
   }
 
@@ -63,33 +68,80 @@
     }
   }
 
-  // A phone shows the saved layout as one read-only column, top to bottom, left to right;
-  // arranging happens on a wider screen (a one-column grid is no layout to save).
+  // A phone shows the saved layout as one column in reading order (top to bottom, left to
+  // right); its ↑/↓ buttons (keyboard-usable) swap a widget with its neighbour in that order by
+  // swapping their places in the 12-column layout, which is saved as on a wide screen.
   const phone = window.matchMedia("(max-width: 767.98px)").matches;
   const PHONE_HEIGHT = { kpis: 5 };
   const grid = GridStack.init(phone
     ? { column: 1, cellHeight: 90, margin: 6, staticGrid: true }
     : { column: FULL_COLUMNS, cellHeight: 90, margin: 6, float: false, handle: ".widget-head h2" },
   host);
-  if (phone) document.querySelectorAll(".layout-controls").forEach((el) => el.classList.add("d-none"));
+  let desktop = layout.map((e) => ({ widget: e.widget, x: e.x, y: e.y, w: e.w, h: e.h }));
+  if (phone) {
+    host.classList.add("phone-grid");
+    document.getElementById("arrange-hint").textContent = "reorder widgets with their ↑ and ↓ buttons; your layout is saved for you.";
+  }
 
   function add(entry) {
     const item = element(entry.widget);
     host.appendChild(item);
     let opts = { w: entry.w, h: entry.h, id: entry.widget };
-    if (phone) opts = { w: 1, h: Math.max(entry.h, PHONE_HEIGHT[entry.widget] || 3), id: entry.widget, autoPosition: true };
+    if (phone) opts = { x: 0, w: 1, h: phoneHeight(entry), id: entry.widget, autoPosition: true };
     else if (entry.x !== undefined) { opts.x = entry.x; opts.y = entry.y; } else { opts.autoPosition = true; }
     grid.makeWidget(item, opts);
     load(item);
   }
 
+  function phoneHeight(entry) { return Math.max(entry.h, PHONE_HEIGHT[entry.widget] || 3); }
+
+  function readingOrder() {
+    return desktop.slice().sort((a, b) => a.y - b.y || a.x - b.x);
+  }
+
+  function itemOf(key) { return host.querySelector('.grid-stack-item[gs-id="' + key + '"]'); }
+
+  // Stack the widgets in reading order in the one-column grid; the first cannot go up, the
+  // last cannot go down.
+  function arrangePhone() {
+    const order = readingOrder();
+    let y = 0;
+    grid.batchUpdate();
+    order.forEach((entry, i) => {
+      const item = itemOf(entry.widget);
+      const h = phoneHeight(entry);
+      grid.update(item, { x: 0, y, h });
+      y += h;
+      item.querySelector('[data-move="-1"]').disabled = i === 0;
+      item.querySelector('[data-move="1"]').disabled = i === order.length - 1;
+    });
+    grid.batchUpdate(false);
+    order.forEach((entry) => host.appendChild(itemOf(entry.widget)));  // DOM (tab) order too
+  }
+
+  function movePhone(key, delta) {
+    const order = readingOrder();
+    const i = order.findIndex((e) => e.widget === key);
+    const j = i + delta;
+    if (i < 0 || j < 0 || j >= order.length) return;
+    const a = order[i], b = order[j];
+    const ax = a.x, ay = a.y;
+    a.x = Math.min(b.x, FULL_COLUMNS - a.w); a.y = b.y;
+    b.x = Math.min(ax, FULL_COLUMNS - b.w); b.y = ay;
+    arrangePhone();
+    save();
+    const button = itemOf(key).querySelector('[data-move="' + delta + '"]');
+    (button.disabled ? itemOf(key).querySelector(".widget-move:not([disabled])") : button).focus();
+    status.textContent = catalogue[key].title + " moved to position " + (j + 1) + " of " + order.length + ".";
+  }
+
   function currentLayout() {
+    if (phone) return desktop;
     return grid.save(false).map((n) => ({ widget: n.id, x: n.x, y: n.y, w: n.w, h: n.h }));
   }
 
   let saving = Promise.resolve();
   function save() {
-    if (phone) return;
     const body = JSON.stringify({ layout: currentLayout() });
     saving = saving.then(() => fetch(host.dataset.layoutUrl, {
       method: "PUT", credentials: "same-origin", body,
@@ -101,12 +153,13 @@
   }
 
   grid.batchUpdate();
-  layout.slice().sort((a, b) => a.y - b.y || a.x - b.x).forEach(add);
+  readingOrder().forEach(add);
   grid.batchUpdate(false);
+  if (phone) arrangePhone();
   updateCatalogue();
   host.dataset.ready = "yes";
 
-  grid.on("change", save);
+  if (!phone) grid.on("change", save);
   grid.on("resizestop", (event, el) => C.resizeAll(el));
 
   function updateCatalogue() {
@@ -119,17 +172,33 @@
   document.querySelectorAll("[data-add-widget]").forEach((button) =>
     button.addEventListener("click", () => {
       const w = catalogue[button.dataset.addWidget];
-      add({ widget: w.key, w: w.w, h: w.h });
+      if (phone) {
+        // At the bottom of the wide layout, so last on the phone too.
+        const bottom = Math.max(0, ...desktop.map((e) => e.y + e.h));
+        const entry = { widget: w.key, x: 0, y: bottom, w: w.w, h: w.h };
+        desktop.push(entry);
+        add(entry);
+        arrangePhone();
+      } else {
+        add({ widget: w.key, w: w.w, h: w.h });
+      }
       updateCatalogue();
       save();
       status.textContent = w.title + " added.";
     }));
 
   host.addEventListener("click", (event) => {
+    const mover = event.target.closest(".widget-move");
+    if (mover) {
+      movePhone(mover.closest(".grid-stack-item").dataset.widget, Number(mover.dataset.move));
+      return;
+    }
     const button = event.target.closest(".widget-remove");
     if (!button) return;
     const item = button.closest(".grid-stack-item");
+    desktop = desktop.filter((e) => e.widget !== item.dataset.widget);
     grid.removeWidget(item);
+    if (phone) arrangePhone();
     updateCatalogue();
     save();
     status.textContent = "Widget removed.";

@@ -160,7 +160,7 @@ def test_filters_change_table_url_and_badges_and_back_restores(signed_in, shop):
     everyone = _table_names(page)
     assert len(everyone) == 8
 
-    page.select_option("#f-bucket", "31_60")
+    page.click('label[for="f-bucket-31_60"]')
     page.wait_for_url(re.compile(r"bucket=31_60"))
     page.wait_for_function(
         "() => document.querySelectorAll('.filtered-table tbody tr').length === 2"
@@ -245,7 +245,8 @@ def test_print_media_hides_navigation_and_shows_the_report_header(signed_in, sho
     assert not page.locator(".export-buttons").is_visible()
     header = page.locator(".print-header")
     assert header.is_visible()
-    assert "as of 30 June 2026" in header.inner_text() and "Bucket 1-30" in header.inner_text()
+    # Acme's time zone is UTC: no country, so the language's own format (en).
+    assert "as of June 30, 2026" in header.inner_text() and "Bucket 1-30" in header.inner_text()
     assert page.evaluate("getComputedStyle(document.querySelector('thead')).display") == (
         "table-header-group"
     )
@@ -282,13 +283,84 @@ def test_a_widget_moves_with_the_keyboard_and_stays_moved(signed_in, shop, core_
     assert page.locator('.grid-stack-item[gs-id="aging_pie"]').get_attribute("gs-x") == "1"
 
 
-def test_risk_band_filter_adds_a_badge_and_a_list(signed_in, shop):
+def test_several_buckets_and_a_risk_band_narrow_the_table(signed_in, shop):
+    """31-60 (Tyrell 35 d 2,750.00, Umbrella 45 d 1,500.00) and 120+ (Wayne 150 d 2,250.00);
+    then the high band keeps only the customers whose balance is mostly long overdue."""
     page = signed_in
     page.goto(page.base + _pages(shop)["filtered"])
     _settle(page)
+    page.click('label[for="f-bucket-31_60"]')
+    page.wait_for_url(re.compile(r"bucket=31_60"))
+    page.wait_for_function(
+        "() => document.querySelectorAll('.filtered-table tbody tr').length === 2"
+    )
+    page.click('label[for="f-bucket-over_120"]')
+    page.wait_for_url(re.compile(r"bucket=31_60&bucket=over_120"))
+    page.wait_for_function(
+        "() => document.querySelectorAll('.filtered-table tbody tr').length === 3"
+    )
+    assert _table_names(page) == [
+        "Tyrell",
+        "Wayne Enterprises International Holdings",
+        "Umbrella",
+    ]
+    assert page.locator('.filter-badge[data-param="bucket"]').count() == 2
+    export = page.locator(".export-buttons a").first.get_attribute("href")
+    assert "bucket=31_60&bucket=over_120" in export
+
     page.select_option("#f-band", "high")
     page.wait_for_url(re.compile(r"band=high"))
     page.locator('.filter-badge[data-param="band"]').wait_for()
-    box = page.locator(".health-box")
-    # Drawn from customer-health once the analytics API is deployed; its error state before.
-    box.locator("table, .widget-state-error, .widget-state-empty").first.wait_for()
+    page.wait_for_function(
+        "() => document.querySelectorAll('.filtered-table tbody tr').length === 1"
+    )
+    assert _table_names(page) == ["Wayne Enterprises International Holdings"]
+    assert "band=high" in page.locator(".export-buttons a").first.get_attribute("href")
+
+    page.click('.filter-badge[data-param="bucket"] .remove-filter >> nth=0')  # 31-60
+    page.wait_for_function(
+        "() => document.querySelectorAll('.filter-badge[data-param=bucket]').length === 1"
+    )
+    assert "bucket=over_120" in page.url and "bucket=31_60" not in page.url
+    assert page.console_errors == []
+
+
+def test_widgets_reorder_on_a_phone_and_stay_reordered(signed_in, shop, core_widgets):
+    """At 390 px: one column in reading order; ↓ on the pie swaps it with top customers in
+    the saved 12-column layout (pie to x 4, top customers to x 0, same row); Enter on ↑
+    (the keyboard) swaps them back."""
+    page = signed_in
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(page.base + _pages(shop)["widgets"])
+    _settle(page)
+    order = "() => Array.from(document.querySelectorAll('#widget-grid .grid-stack-item'))"
+    keys = order + ".map(e => e.dataset.widget)"
+    assert page.evaluate(keys) == ["aging_pie", "top_customers"]
+    pie = '.grid-stack-item[gs-id="aging_pie"]'
+    assert page.locator(f'{pie} [data-move="-1"]').is_disabled()
+    screenshot(page, "widgets-phone-390")
+
+    with page.expect_response(
+        lambda r: "/ar/widgets/layout/" in r.url and r.request.method == "PUT"
+    ):
+        page.click(f'{pie} [data-move="1"]')
+    assert "Aging mix moved to position 2 of 2" in page.locator("#layout-status").inner_text()
+    saved = {w["widget"]: (w["x"], w["y"]) for w in DashboardLayout.objects.get().layout}
+    assert saved == {"aging_pie": (4, 0), "top_customers": (0, 0)}
+
+    page.reload()
+    _settle(page)
+    assert page.evaluate(keys) == ["top_customers", "aging_pie"]
+    top_y = page.locator('.grid-stack-item[gs-id="top_customers"]').get_attribute("gs-y")
+    pie_y = page.locator(pie).get_attribute("gs-y")
+    assert int(top_y) < int(pie_y)
+    assert horizontal_overflow(page) <= 0
+
+    page.focus(f'{pie} [data-move="-1"]')
+    with page.expect_response(
+        lambda r: "/ar/widgets/layout/" in r.url and r.request.method == "PUT"
+    ):
+        page.keyboard.press("Enter")
+    saved = {w["widget"]: (w["x"], w["y"]) for w in DashboardLayout.objects.get().layout}
+    assert saved == {"aging_pie": (0, 0), "top_customers": (4, 0)}
+    assert page.console_errors == []

@@ -68,24 +68,30 @@ def _column_sum(rows: list[dict], column: str) -> D:
     return sum((D(r[column]) for r in rows if r[column]), start=D(0))
 
 
-def test_filtered_page_exports_carry_the_bucket_filter(signed_in, shop, tmp_path):
-    """Bucket 31-60 chosen in the form: Tyrell 1000 + 250·7 = 2,750.00 (35 days) and Umbrella
-    1000 + 250·2 = 1,500.00 (45 days); total 4,250.00 over 2 documents, all overdue."""
+def test_filtered_page_exports_carry_the_bucket_filters(signed_in, shop, tmp_path):
+    """Buckets 31-60 and 120+ chosen in the form: Tyrell 1000 + 250·7 = 2,750.00 (35 days),
+    Wayne 1000 + 250·5 = 2,250.00 (150 days) and Umbrella 1000 + 250·2 = 1,500.00 (45 days);
+    total 6,500.00 over 3 documents, all overdue."""
     page = signed_in
     company = shop.company.pk
     page.goto(f"{page.base}/ar/filtered/?company={company}&as_of={DAY}")
-    page.select_option("#f-bucket", "31_60")
+    page.click('label[for="f-bucket-31_60"]')
     page.wait_for_url(re.compile(r"bucket=31_60"))
     page.wait_for_function(
         "() => document.querySelectorAll('.filtered-table tbody tr').length === 2"
     )
-    query = {"company": company, "as_of": DAY, "bucket": "31_60"}
+    page.click('label[for="f-bucket-over_120"]')
+    page.wait_for_url(re.compile(r"bucket=31_60&bucket=over_120"))
+    page.wait_for_function(
+        "() => document.querySelectorAll('.filtered-table tbody tr').length === 3"
+    )
+    query = {"company": company, "as_of": DAY, "bucket": "31_60,over_120"}
     customers = _api(page, "customer-breakdown", **query, page_size=500)["customers"]
     distribution = _api(page, "aging-distribution", **query)
     stats = _api(page, "summary-stats", **query)
     names = [c["customer"] for c in customers]
-    assert names == ["Tyrell", "Umbrella"]
-    assert distribution["total"] == stats["total_ar"] == "4250.00"
+    assert names == ["Tyrell", "Wayne Enterprises International Holdings", "Umbrella"]
+    assert distribution["total"] == stats["total_ar"] == "6500.00"
     expected = {f"{b['label']} (USD)": D(b["amount"]) for b in distribution["buckets"]}
     expected |= {
         "Total outstanding (USD)": D(stats["total_ar"]),
@@ -110,9 +116,9 @@ def test_filtered_page_exports_carry_the_bucket_filter(signed_in, shop, tmp_path
         assert totals[header.index(column)] == total, column
 
     text = _pdf_text(files["pdf"])
-    assert "Filtered: Bucket 31-60" in text
+    assert "Filtered: Buckets 31-60, 120+" in text
     assert "Tyrell" in text and "Umbrella" in text
-    for amount in ("4,250.00", "2,750.00", "1,500.00"):
+    for amount in ("6,500.00", "2,750.00", "2,250.00", "1,500.00"):
         assert amount in text
     for other in shop.customers.keys() - set(names):
         assert other not in text

@@ -74,13 +74,91 @@ def test_bad_amount_is_a_400_naming_it(ledger, alice_client):
     assert "<code>min_amount</code>" in response.content.decode()
 
 
-def test_risk_band_lists_that_band_from_the_analytics_api_with_a_badge(ledger, alice_client):
-    html = alice_client.get("/ar/filtered/", {**AS_OF, "band": "high"}).content.decode()
+def _buckets_shown(html: str) -> list[str]:
+    checked = r'value="([a-z0-9_]+)" id="f-bucket-[a-z0-9_]+" autocomplete="off" checked'
+    return re.findall(checked, html)
 
-    query = f"company={ledger.company.pk}&amp;as_of=2026-06-30"
-    assert f'data-endpoint="/ar/api/customer-health/?{query}&amp;band=high' in html
-    assert "Risk band high" in html
-    assert '<option value="high" selected>' in html
+
+def test_several_buckets_sum_the_chosen_buckets(ledger, alice_client):
+    """31-60 and 91-120: Umbrella 800 + 900 = 1700.00, Initech 400 + 500 = 900.00, Unknown
+    250.00 (45 d); 1150.00 + 1700.00 = 2850.00. Repeated or comma-separated: one answer."""
+    repeated = alice_client.get(
+        "/ar/filtered/?as_of=2026-06-30&bucket=31_60&bucket=91_120"
+    ).content.decode()
+    commas = alice_client.get("/ar/filtered/?as_of=2026-06-30&bucket=91_120,31-60").content.decode()
+
+    for html in (repeated, commas):
+        assert _names(html) == ["Umbrella", "Initech", "Unknown customer"]
+        assert "$2,850.00" in html and "$1,700.00" in html and "$900.00" in html
+        assert _buckets_shown(html) == ["31_60", "91_120"]
+        assert re.findall(r'data-param="([a-z_]+)"', html) == ["as_of", "bucket", "bucket"]
+        assert "Bucket 31-60" in html and "Bucket 91-120" in html
+
+
+def test_each_bucket_badge_drops_only_its_bucket(ledger, alice_client):
+    html = alice_client.get(
+        "/ar/filtered/?as_of=2026-06-30&bucket=31_60&bucket=91_120"
+    ).content.decode()
+
+    company = ledger.company.pk
+    drop_31 = f"/ar/filtered/?as_of=2026-06-30&amp;bucket=91_120&amp;company={company}"
+    drop_91 = f"/ar/filtered/?as_of=2026-06-30&amp;bucket=31_60&amp;company={company}"
+    assert f'href="{drop_31}"' in html and f'href="{drop_91}"' in html
+
+
+def test_export_links_carry_every_bucket_and_the_band(ledger, alice_client):
+    html = alice_client.get(
+        "/ar/filtered/?as_of=2026-06-30&bucket=31_60&bucket=91_120&band=low"
+    ).content.decode()
+
+    query = (
+        f"company={ledger.company.pk}&amp;as_of=2026-06-30&amp;bucket=31_60&amp;bucket=91_120"
+        "&amp;band=low"
+    )
+    for fmt in ("csv", "xlsx", "pdf"):
+        assert f'href="/ar/export/customer-breakdown.{fmt}?{query}&amp;sort=' in html
+    assert f'data-endpoint="/ar/api/aging-distribution/?{query}"' in html
+
+
+def test_unknown_bucket_among_several_is_a_400_naming_it(ledger, alice_client):
+    response = alice_client.get("/ar/filtered/?bucket=31_60&bucket=32_61")
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "<code>bucket</code>" in html and "&#x27;32_61&#x27; is not a bucket" in html
+
+
+def test_risk_band_narrows_table_totals_and_badge(ledger, alice_client, django_assert_num_queries):
+    """Scores on 2026-06-30 (README's risk table): Umbrella 70 (all over 90 days, 49 % of AR,
+    never paid) high; Initech 24 (57 % over 60 days, 38 % of AR, paid 15 days ago) and Globex
+    3 (8 % of AR) low; the unknown customer has no score, so it is in no band."""
+    # 1-2. session, user; 3. companies; 4. the company; 5-8. the band's customers (company AR,
+    # lateness, last payments, open balances per customer: customer-health's queries, then
+    # cached); 9. stored rows for the day? (a band keeps whole customers, so they could
+    # answer); 10. the COUNT of customer rows; 11-12. stored rows?, the one-pass stats;
+    # 13. currencies; 14. the page of rows. No query per customer or per document.
+    with django_assert_num_queries(14):
+        high = alice_client.get("/ar/filtered/", {**AS_OF, "band": "high"}).content.decode()
+    low = alice_client.get("/ar/filtered/", {**AS_OF, "band": "low"}).content.decode()
+    medium = alice_client.get("/ar/filtered/", {**AS_OF, "band": "medium"}).content.decode()
+
+    assert _names(high) == ["Umbrella"]
+    assert "$2,700.00" in high and "Risk band High" in high
+    assert '<option value="high" selected>' in high
+    assert _names(low) == ["Initech", "Globex"]
+    assert "$2,550.50" in low
+    assert _names(medium) == []
+
+
+def test_risk_band_and_buckets_combine(ledger, alice_client):
+    """Low band (Initech, Globex) in 31-60 and 61-90: Initech 400 + 500 + 500 + 700 = 2100.00;
+    Globex has nothing there and the unknown customer's 250.00 is in no band."""
+    html = alice_client.get(
+        "/ar/filtered/?as_of=2026-06-30&band=low&bucket=31_60&bucket=61_90"
+    ).content.decode()
+
+    assert _names(html) == ["Initech"]
+    assert "$2,100.00" in html
 
 
 def test_unknown_risk_band_is_a_400_naming_it(ledger, alice_client):

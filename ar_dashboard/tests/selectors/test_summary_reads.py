@@ -116,7 +116,7 @@ def test_stale_summaries_are_never_served(demo_company, django_assert_num_querie
     demo_company.aging_edges = [15, 45]
     assert selectors.summary_stats(company=demo_company, filters=filters).total_ar == live_total
     demo_company.aging_edges = list(aging.DEFAULT_EDGES)
-    bucketed = ARFilters(as_of=TODAY, today=TODAY, currency="USD", bucket="current")
+    bucketed = ARFilters(as_of=TODAY, today=TODAY, currency="USD", buckets=("current",))
     assert summary_reads_rows(demo_company, bucketed) is None
 
 
