@@ -1,0 +1,36 @@
+"""What the DEBUG error page and error emails may show: no secret, not even inside a URL."""
+
+import re
+
+from django.views.debug import SafeExceptionReporterFilter
+
+# user:password@ in any URL (postgres://, redis://, amqp://, https://…).
+URL_PASSWORD = re.compile(r"(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*://)(?P<user>[^:/@\s]*):[^@\s]*@")
+
+
+def mask_url_passwords(text: str) -> str:
+    """`postgres://app:s3cret@db/ar` → `postgres://app:********@db/ar`."""
+    return URL_PASSWORD.sub(r"\g<scheme>\g<user>:********@", text)
+
+
+class SecretsFilter(SafeExceptionReporterFilter):
+    """Django's filter, hiding more names (URL, DSN, DATABASE, …: connection strings carry
+    passwords) and masking a password written inside any URL it still shows, in settings,
+    request META (runserver copies the environment there) and traceback variables."""
+
+    hidden_settings = re.compile(
+        "API|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE|CREDENTIAL|AUTH|DSN|URL|DATABASE",
+        flags=re.IGNORECASE,
+    )
+
+    def cleanse_setting(self, key, value):
+        cleansed = super().cleanse_setting(key, value)
+        if isinstance(cleansed, str):
+            return mask_url_passwords(cleansed)
+        return cleansed
+
+    def get_traceback_frame_variables(self, request, tb_frame):
+        return [
+            (name, mask_url_passwords(value) if isinstance(value, str) else value)
+            for name, value in super().get_traceback_frame_variables(request, tb_frame)
+        ]
