@@ -1,4 +1,8 @@
-"""Admin: the cadence and its templates are edited here (and the sent log is read here)."""
+"""Admin: the cadence and its templates are edited here (and the sent log is read here).
+
+Scoped like the ledger's (ar_dashboard/admin.py): a staff user who is not a superuser sees and
+changes only rows of companies they are an admin of.
+"""
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
@@ -14,6 +18,7 @@ from ar_collections.models import (
     ReminderMessage,
     ReminderStage,
 )
+from ar_dashboard.admin import CompanyScopedAdmin
 
 
 class ReminderStageForm(ModelForm):
@@ -39,14 +44,14 @@ class ReminderStageForm(ModelForm):
 
 
 @admin.register(ReminderStage)
-class ReminderStageAdmin(admin.ModelAdmin):
+class ReminderStageAdmin(CompanyScopedAdmin):
     form = ReminderStageForm
     list_display = ("company", "name", "days_after_due", "is_active", "attach_statement")
     list_filter = ("company", "is_active")
 
 
 @admin.register(ReminderMessage)
-class ReminderMessageAdmin(admin.ModelAdmin):
+class ReminderMessageAdmin(CompanyScopedAdmin):
     list_display = ("created_at", "company", "customer", "stage", "status", "attempts")
     list_filter = ("status", "company")
     search_fields = ("customer__name", "subject", "last_error")
@@ -54,12 +59,12 @@ class ReminderMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(CollectionSettings)
-class CollectionSettingsAdmin(admin.ModelAdmin):
+class CollectionSettingsAdmin(CompanyScopedAdmin):
     list_display = ("company", "reminders_enabled", "report_enabled", "report_frequency")
 
 
 @admin.register(CustomerCollections)
-class CustomerCollectionsAdmin(admin.ModelAdmin):
+class CustomerCollectionsAdmin(CompanyScopedAdmin):
     list_display = ("customer", "company", "collector", "reminders_opt_out")
     list_filter = ("company", "reminders_opt_out")
     search_fields = ("customer__name",)
@@ -67,7 +72,7 @@ class CustomerCollectionsAdmin(admin.ModelAdmin):
 
 
 @admin.register(Activity)
-class ActivityAdmin(admin.ModelAdmin):
+class ActivityAdmin(CompanyScopedAdmin):
     list_display = ("occurred_on", "company", "customer", "kind", "author")
     list_filter = ("kind", "company")
     search_fields = ("customer__name", "body")
@@ -75,7 +80,7 @@ class ActivityAdmin(admin.ModelAdmin):
 
 
 @admin.register(Promise)
-class PromiseAdmin(admin.ModelAdmin):
+class PromiseAdmin(CompanyScopedAdmin):
     """Read-only: the outcome is computed from payments, never edited."""
 
     list_display = ("customer", "amount", "currency", "made_on", "promised_on")
@@ -83,6 +88,6 @@ class PromiseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Dispute)
-class DisputeAdmin(admin.ModelAdmin):
+class DisputeAdmin(CompanyScopedAdmin):
     list_display = ("invoice", "customer", "opened_on", "resolved_on")
     raw_id_fields = ("invoice", "customer", "activity")

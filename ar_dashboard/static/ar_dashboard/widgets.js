@@ -67,9 +67,11 @@
   // arranging happens on a wider screen (a one-column grid is no layout to save).
   const phone = window.matchMedia("(max-width: 767.98px)").matches;
   const PHONE_HEIGHT = { kpis: 5 };
+  // gridstack writes its row heights into a <style> element: the CSP admits it by this nonce.
+  const nonce = host.dataset.cspNonce;
   const grid = GridStack.init(phone
-    ? { column: 1, cellHeight: 90, margin: 6, staticGrid: true }
-    : { column: FULL_COLUMNS, cellHeight: 90, margin: 6, float: false, handle: ".widget-head h2" },
+    ? { column: 1, cellHeight: 90, margin: 6, staticGrid: true, nonce }
+    : { column: FULL_COLUMNS, cellHeight: 90, margin: 6, float: false, handle: ".widget-head h2", nonce },
   host);
   if (phone) document.querySelectorAll(".layout-controls").forEach((el) => el.classList.add("d-none"));
 
