@@ -13,6 +13,13 @@ def mask_url_passwords(text: str) -> str:
     return URL_PASSWORD.sub(r"\g<scheme>\g<user>:********@", text)
 
 
+def _masked(value):
+    # str subclasses (lazy settings objects) are shown as their text: only when they hold a URL.
+    if isinstance(value, str) and "://" in str(value):
+        return mask_url_passwords(str(value))
+    return value
+
+
 class SecretsFilter(SafeExceptionReporterFilter):
     """Django's filter, hiding more names (URL, DSN, DATABASE, …: connection strings carry
     passwords) and masking a password written inside any URL it still shows, in settings,
@@ -24,13 +31,10 @@ class SecretsFilter(SafeExceptionReporterFilter):
     )
 
     def cleanse_setting(self, key, value):
-        cleansed = super().cleanse_setting(key, value)
-        if isinstance(cleansed, str):
-            return mask_url_passwords(cleansed)
-        return cleansed
+        return _masked(super().cleanse_setting(key, value))
 
     def get_traceback_frame_variables(self, request, tb_frame):
         return [
-            (name, mask_url_passwords(value) if isinstance(value, str) else value)
+            (name, _masked(value))
             for name, value in super().get_traceback_frame_variables(request, tb_frame)
         ]
