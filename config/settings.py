@@ -408,8 +408,7 @@ SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 # Browser features no page uses, refused to the pages and anything they embed.
 PERMISSIONS_POLICY = (
     "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
-    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=(), "
-    "interest-cohort=()"
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
 )
 
 # Content-Security-Policy (django-csp 4): scripts, styles, images and API calls from this
