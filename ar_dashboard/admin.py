@@ -5,6 +5,7 @@ the rows of companies they are an admin of; superusers see everything.
 """
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 
 from ar_dashboard import models
 from ar_dashboard.access import companies_for_user
@@ -41,8 +42,19 @@ class CompanyScopedAdmin(admin.ModelAdmin):
         ]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "company" and not request.user.is_superuser:
-            kwargs["queryset"] = companies_for_user(request.user, ADMIN)
+        # Every choice (and every id typed into a raw-id box) is limited to the staff user's
+        # companies: a customer, invoice or stage of another company is not a valid value.
+        if not request.user.is_superuser:
+            related = db_field.related_model
+            admin_of = companies_for_user(request.user, ADMIN)
+            if related is models.Company:
+                kwargs["queryset"] = admin_of
+            elif related is get_user_model():
+                kwargs["queryset"] = related.objects.filter(
+                    memberships__company__in=admin_of
+                ).distinct()
+            elif any(field.name == "company" for field in related._meta.get_fields()):
+                kwargs["queryset"] = related._default_manager.filter(company__in=admin_of)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def has_module_permission(self, request):

@@ -634,3 +634,18 @@ class DashboardLayout(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.company}: {len(self.layout)} widgets"
+
+
+class WebhookDelivery(models.Model):
+    """A webhook delivery already accepted, remembered so a captured copy cannot be replayed.
+
+    Kept for the freshness window (WEBHOOK_TOLERANCE_SECONDS, twice over); an older copy is
+    refused for its timestamp anyway, so older rows are deleted as new deliveries arrive.
+    """
+
+    digest = models.CharField(max_length=64, unique=True, help_text="HMAC-SHA256, hex.")
+    connection_id = models.CharField(max_length=255)
+    received_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.connection_id} {self.received_at:%Y-%m-%d %H:%M:%S}"

@@ -3,18 +3,31 @@
 The request only enqueues (a SyncLog in status `queued`): Dagster's `webhook_sync_sensor` (or
 `manage.py sync_ar --queued` where no daemon runs) picks it up, so a burst of deliveries
 costs one sync, and the webhook answers within Unified.to's timeout.
+
+A delivery must be signed over its connection id and a timestamp (connectors/unified/
+webhooks.py), no older than WEBHOOK_TOLERANCE_SECONDS, and new: each accepted signature is
+stored (WebhookDelivery, unique), so a captured delivery replayed answers 409 and queues
+nothing.
 """
 
 import logging
+import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import JsonResponse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from ar_dashboard.models import Company, SyncLog
-from connectors.unified.webhooks import MalformedDelivery, parse_delivery, signature_matches
+from ar_dashboard.models import Company, SyncLog, WebhookDelivery
+from connectors.unified.webhooks import (
+    MalformedDelivery,
+    delivery_digest,
+    parse_delivery,
+    timestamp_is_fresh,
+)
 
 logger = logging.getLogger(__name__)
 QUEUE_ATTEMPTS = 3
@@ -27,37 +40,58 @@ def _refuse(status: int, message: str) -> JsonResponse:
 @csrf_exempt  # signed by Unified.to instead: there is no session or CSRF cookie
 @require_POST
 def unified_webhook(request):
-    """202 queued · 400 not a delivery · 403 bad signature · 404 unknown connection."""
+    """202 queued · 400 not a delivery · 403 bad signature or stale · 404 unknown connection ·
+    409 already received."""
     secret = settings.UNIFIED_WEBHOOK_SECRET
     if not secret:
         logger.error("Webhook refused: UNIFIED_WEBHOOK_SECRET is not set")
         return _refuse(403, "Webhook signature cannot be verified")
     try:
         delivery = parse_delivery(request.body)
-        connection_id = _connection_id(delivery)
-        signed = signature_matches(delivery, secret)
+        digest = delivery_digest(delivery, secret)
     except MalformedDelivery as exc:
         logger.warning("Webhook refused: %s", exc)
         return _refuse(400, f"Not a Unified.to webhook delivery: {exc}")
-    if not signed:
+    if digest is None:
         return _refuse(403, "Invalid signature")
+    tolerance = settings.WEBHOOK_TOLERANCE_SECONDS
+    if not timestamp_is_fresh(delivery, tolerance, time.time()):
+        logger.warning("Webhook refused: timestamp %s is stale", delivery["timestamp"])
+        return _refuse(403, f"Delivery timestamp is more than {tolerance} s from now")
+    connection_id = delivery["webhook"]["connection_id"]
     company = Company.objects.filter(unified_connection_id=connection_id).first()
     if company is None:
         return _refuse(404, "Unknown connection")
-    queued = sync_log_queue(company=company)
-    if queued is None:
-        return _refuse(503, "Could not queue the sync; retry")
+    with transaction.atomic():
+        if not _remember(digest.hex(), connection_id, tolerance):
+            logger.warning("Webhook refused: delivery for %s replayed", company)
+            return _refuse(409, "Delivery already received")
+        queued = sync_log_queue(company=company)
+        if queued is None:
+            # Forget the delivery with the rollback: the sender's retry must be accepted.
+            transaction.set_rollback(True)
+            return _refuse(503, "Could not queue the sync; retry")
     log, created = queued
     logger.info("Webhook for %s: sync %s (%s)", company, log.pk, "queued" if created else "merged")
     return JsonResponse({"status": "queued", "sync_log": log.pk}, status=202)
 
 
-def _connection_id(delivery: dict) -> str:
-    webhook = delivery.get("webhook")
-    connection_id = webhook.get("connection_id") if isinstance(webhook, dict) else None
-    if not isinstance(connection_id, str) or not connection_id:
-        raise MalformedDelivery("webhook.connection_id (a string) is required")
-    return connection_id
+def _remember(digest: str, connection_id: str, tolerance: int) -> bool:
+    """Records the delivery; False when it was already recorded (a replay).
+
+    The unique digest is the arbiter, so two copies racing in are told apart without a lock.
+    Rows past twice the window are dropped: their copies are refused as stale anyway.
+    """
+    now = timezone.now()
+    WebhookDelivery.objects.filter(received_at__lt=now - timedelta(seconds=2 * tolerance)).delete()
+    try:
+        with transaction.atomic():
+            WebhookDelivery.objects.create(
+                digest=digest, connection_id=connection_id, received_at=now
+            )
+    except IntegrityError:
+        return False
+    return True
 
 
 def sync_log_queue(

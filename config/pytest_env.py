@@ -9,3 +9,7 @@ os.environ.setdefault("DEBUG", "true")
 if os.environ.get("DATABASE_URL"):
     os.environ.setdefault("DATABASE_REPLICA_URL", os.environ["DATABASE_URL"])
     os.environ.setdefault("REPLICA_READS", "false")
+# The API throttle (600 requests a minute per user in production) would refuse the suite's
+# own bursts (schema fuzzing): tests that check throttling set a low rate themselves.
+os.environ.setdefault("API_THROTTLE_RATE", "1000000/min")
+os.environ.setdefault("API_ANON_THROTTLE_RATE", "1000000/min")

@@ -5,9 +5,12 @@ boolean, integer or URL stops start-up with a message naming the variable.
 """
 
 import secrets
+import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -59,6 +62,9 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Cross-origin API calls: none unless listed (the pages call the API from the same origin).
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/ar/api/.*$"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -67,6 +73,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "corsheaders",
+    "csp",
+    "axes",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -77,14 +86,20 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.security.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out login attempt into the lockout page (429).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -106,13 +121,31 @@ TEMPLATES = [
 ]
 
 
+def _database_url(name: str) -> dict:
+    """The database settings of a URL variable; a bad URL is a start-up error naming it.
+
+    django-environ raises KeyError or ValueError on some garbage and passes unknown schemes
+    through as the ENGINE: all three end here, without echoing the URL (it holds a password).
+    """
+    hint = f"{name} is not a valid database URL: use postgres://user:pass@host:5432/db or sqlite:///path"
+    try:
+        with warnings.catch_warnings():  # "Engine not recognized": said better below
+            warnings.simplefilter("ignore", UserWarning)
+            database = env.db(name)
+    except (ImproperlyConfigured, KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise ImproperlyConfigured(f"{hint} ({type(exc).__name__})") from None
+    engine = database.get("ENGINE") or ""
+    if "." not in engine:
+        raise ImproperlyConfigured(f"{hint} (unknown scheme {engine!r})")
+    if not database.get("NAME") and not engine.endswith("sqlite3"):
+        raise ImproperlyConfigured(f"{hint} (no database name)")
+    return database
+
+
 def _database() -> dict:
     """DATABASE_URL wins; else the seed's DB_ENGINE/DB_NAME/... variables; else SQLite in var/."""
     if env.str("DATABASE_URL", default=""):
-        try:
-            return env.db("DATABASE_URL")
-        except (ImproperlyConfigured, KeyError, ValueError) as exc:
-            raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL: {exc}") from exc
+        return _database_url("DATABASE_URL")
     engine = env.str("DB_ENGINE", default="")
     if engine:
         aliases = {
@@ -165,16 +198,7 @@ def _replica() -> dict | None:
     """DATABASE_REPLICA_URL: a read replica of `default` for dashboard reads (config/routers.py)."""
     if not env.str("DATABASE_REPLICA_URL", default=""):
         return None
-    try:
-        replica = env.db("DATABASE_REPLICA_URL")
-    except (ImproperlyConfigured, KeyError, ValueError) as exc:
-        raise ImproperlyConfigured(
-            f"DATABASE_REPLICA_URL is not a valid database URL: {exc}"
-        ) from exc
-    if "." not in replica.get("ENGINE", ""):  # django-environ passes unknown schemes through
-        raise ImproperlyConfigured(
-            "DATABASE_REPLICA_URL is not a valid database URL: use postgres://user:pass@host/db"
-        )
+    replica = _database_url("DATABASE_REPLICA_URL")
     replica.setdefault("CONN_MAX_AGE", DATABASES["default"]["CONN_MAX_AGE"])
     replica.setdefault("CONN_HEALTH_CHECKS", DATABASES["default"]["CONN_HEALTH_CHECKS"])
     _tune(replica)
@@ -247,7 +271,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            else "config.storage.StaticFilesStorage"
         )
     },
 }
@@ -282,6 +306,11 @@ SPECTACULAR_SETTINGS = {
 UNIFIED_API_KEY = env.str("UNIFIED_API_KEY", default="")
 UNIFIED_BASE_URL = env.str("UNIFIED_BASE_URL", default="https://api.unified.to")
 UNIFIED_WEBHOOK_SECRET = env.str("UNIFIED_WEBHOOK_SECRET", default="")
+# A webhook delivery signed longer ago than this (or this far in the future) is refused;
+# accepted ones are remembered this long (twice over) to refuse replays.
+WEBHOOK_TOLERANCE_SECONDS = _int("WEBHOOK_TOLERANCE_SECONDS", 300)
+if not 1 <= WEBHOOK_TOLERANCE_SECONDS <= 3600:
+    raise ImproperlyConfigured("WEBHOOK_TOLERANCE_SECONDS must be 1..3600")
 UNIFIED_TIMEOUT_SECONDS = env.float("UNIFIED_TIMEOUT_SECONDS", default=30.0)
 UNIFIED_MAX_RETRIES = _int("UNIFIED_MAX_RETRIES", 5)
 UNIFIED_MAX_RATE_LIMIT_RETRIES = _int("UNIFIED_MAX_RATE_LIMIT_RETRIES", 10)
@@ -359,7 +388,12 @@ EMAIL_TIMEOUT = _int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="AR Aging <ar@localhost>")
 
 # Security: on by default whenever DEBUG is off (`manage.py check --deploy` is clean).
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind a reverse proxy that sets X-Forwarded-Proto/-Host (and strips what clients send),
+# TRUSTED_PROXY=true lets Django believe them; without one a client could claim HTTPS.
+TRUSTED_PROXY = _bool("TRUSTED_PROXY", False)
+if TRUSTED_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+USE_X_FORWARDED_HOST = TRUSTED_PROXY
 SECURE_SSL_REDIRECT = _bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_HSTS_SECONDS = _int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
@@ -368,15 +402,127 @@ SECURE_HSTS_PRELOAD = _bool("SECURE_HSTS_PRELOAD", False)
 SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", not DEBUG)
 CSRF_COOKIE_SECURE = _bool("CSRF_COOKIE_SECURE", not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # no JavaScript reads it: forms post the hidden field
+SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# Browser features no page uses, refused to the pages and anything they embed.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), "
+    "gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), usb=()"
+)
 
+# Content-Security-Policy (django-csp 4): scripts, styles, images and API calls from this
+# origin only; no inline script or style anywhere (templates load static files).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        # Stylesheets from this origin, plus the one <style> element gridstack writes its row
+        # heights into (by nonce). Style *attributes* are allowed: ECharts draws its SVG
+        # charts and tooltips with them. They cannot run script or load anything beyond
+        # img-src; what stays closed is <style> injection (CSS selectors reading the page).
+        "style-src": ["'self'", NONCE],
+        "style-src-elem": ["'self'", NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"] + env.list("CSP_FORM_ACTION", default=[]),
+        "frame-ancestors": ["'none'"],
+    }
+}
+if _csp_report_uri := env.str("CSP_REPORT_URI", default=""):
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["report-uri"] = [_csp_report_uri]
+
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed sign-ins, the account and
+# the client address are locked for AXES_COOLOFF_MINUTES (admin and app login alike).
+# `manage.py axes_reset` (or axes_reset_username / axes_reset_ip) lifts a lockout.
+AUTHENTICATION_BACKENDS = [
+    "config.auth_backends.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = _bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = _int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_MINUTES = _int("AXES_COOLOFF_MINUTES", 15)
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured("AXES_FAILURE_LIMIT and AXES_COOLOFF_MINUTES must be at least 1")
+AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
+
+
+def _lockout_parameters(raw: str) -> list:
+    """`username,ip_address` → each locked on its own; `username+ip_address` → the pair."""
+    allowed = {"username", "ip_address", "user_agent"}
+    parameters = []
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        names = [name.strip() for name in item.split("+")]
+        if not set(names) <= allowed:
+            raise ImproperlyConfigured(
+                f"AXES_LOCKOUT_PARAMETERS={raw!r}: use username, ip_address, user_agent, "
+                "comma-separated, + for a combination"
+            )
+        parameters.append(names[0] if len(names) == 1 else names)
+    if not parameters:
+        raise ImproperlyConfigured("AXES_LOCKOUT_PARAMETERS cannot be empty")
+    return parameters
+
+
+AXES_LOCKOUT_PARAMETERS = _lockout_parameters(
+    env.str("AXES_LOCKOUT_PARAMETERS", default="username,ip_address")
+)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "config.auth_backends.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "config.security.client_ip"
+AXES_SENSITIVE_PARAMETERS = ["password"]
+AXES_VERBOSE = False
+
+# API throttling per user (and per address for anonymous calls): 429 with a JSON `detail`.
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="600/min")
+API_ANON_THROTTLE_RATE = env.str("API_ANON_THROTTLE_RATE", default="60/min")
+REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = [
+    "rest_framework.throttling.UserRateThrottle",
+    "rest_framework.throttling.AnonRateThrottle",
+]
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "user": API_THROTTLE_RATE,
+    "anon": API_ANON_THROTTLE_RATE,
+}
+# Behind a trusted proxy DRF reads the client from X-Forwarded-For (one proxy hop).
+REST_FRAMEWORK["NUM_PROXIES"] = 1 if TRUSTED_PROXY else 0
+
+# The DEBUG error page and error emails hide secrets: settings whose name says KEY, SECRET,
+# TOKEN, PASSWORD, URL, DSN…, and any password written inside a URL.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "config.error_reports.SecretsFilter"
+
+# Logs: LOG_FORMAT=json (one JSON object per line, for a log collector) or text; every record
+# carries the request id (X-Request-ID) of the request it was logged under.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text").strip().lower()
+if LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r} must be json or text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "config.request_id.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

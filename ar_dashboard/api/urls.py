@@ -1,5 +1,5 @@
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from ar_dashboard.api import analytics, analytics_cash, suggestions, views
 
@@ -33,6 +33,8 @@ urlpatterns = [
     ),
     path("schema/", SpectacularAPIView.as_view(), name="api_schema"),
     path(
-        "docs/", SpectacularSwaggerView.as_view(url_name="ar_dashboard:api_schema"), name="api_docs"
+        "docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="ar_dashboard:api_schema"),
+        name="api_docs",
     ),
 ]

@@ -13,7 +13,8 @@ from ar_dashboard.services.ledger_load import SOURCE_DOC_TYPES
 pytestmark = pytest.mark.django_db
 
 
-def test_bootstrap_loads_the_demo_through_the_pipeline_and_creates_admin_once():
+def test_bootstrap_loads_the_demo_through_the_pipeline_and_creates_admin_once(settings):
+    settings.DEBUG = True  # as `make run` runs it: the password is printed once
     out = StringIO()
     call_command("bootstrap_demo", stdout=out, stderr=StringIO())
     company = Company.objects.get(unified_connection_id="demo")

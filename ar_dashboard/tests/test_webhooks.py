@@ -1,17 +1,19 @@
 """POST /ar/webhooks/unified/: signed deliveries queue one sync; anything else is refused.
 
-202 queued (or merged into the sync already queued) · 400 not a delivery · 403 bad signature
-or no secret configured · 404 unknown connection. Never a 500: the endpoint is unauthenticated.
+202 queued (or merged into the sync already queued) · 400 not a delivery · 403 bad signature,
+stale timestamp or no secret configured · 404 unknown connection · 409 a replayed delivery.
+Never a 500: the endpoint is unauthenticated.
 """
 
 import json
 import threading
+import time
 
 import pytest
 from django.db import connection
 from django.test import Client
 
-from ar_dashboard.models import SyncLog
+from ar_dashboard.models import SyncLog, WebhookDelivery
 from ar_dashboard.tests.factories import CompanyFactory
 from connectors.unified.webhooks import webhook_delivery
 
@@ -29,10 +31,10 @@ def post(client, body):
     return client.post(URL, data=json.dumps(body), content_type="application/json")
 
 
-def delivery(connection_id, secret=SECRET):
+def delivery(connection_id, secret=SECRET, **kwargs):
     records = [{"id": "inv_1", "total_amount": 10}]
     return webhook_delivery(
-        records, connection_id=connection_id, object_type="invoice", secret=secret
+        records, connection_id=connection_id, object_type="invoice", secret=secret, **kwargs
     )
 
 
@@ -89,6 +91,10 @@ def _set(key, value):
         _set("webhook", {"event": "updated"}),
         _set("webhook", {"connection_id": ["conn_0"]}),
         _set("webhook", "conn_0"),
+        _without("timestamp"),
+        _set("timestamp", "1764492000"),
+        _set("timestamp", True),
+        _set("timestamp", 1764492000.5),
     ],
     ids=[
         "no-sig",
@@ -101,6 +107,10 @@ def _set(key, value):
         "no-connection-id",
         "connection-id-not-a-string",
         "webhook-not-an-object",
+        "no-timestamp",
+        "timestamp-a-string",
+        "timestamp-a-boolean",
+        "timestamp-a-float",
     ],
 )
 def test_an_incomplete_delivery_is_a_400(client, company_a, change):
@@ -151,9 +161,76 @@ def test_a_lone_surrogate_is_a_400(client, company_a):
 
 
 def test_a_connection_id_longer_than_any_stored_is_a_404(client, company_a):
-    body = delivery("")
-    body["webhook"]["connection_id"] = "x" * 5000
-    assert post(client, body).status_code == 404
+    assert post(client, delivery("x" * 5000)).status_code == 404
+
+
+def test_a_replayed_delivery_is_refused_and_queues_nothing(client, company_a):
+    body = delivery(company_a.unified_connection_id)
+    first = post(client, body)
+    assert first.status_code == 202
+    SyncLog.objects.all().delete()  # the first sync ran; a replay must not queue another
+    replay = post(client, body)
+    assert replay.status_code == 409
+    assert replay.json() == {"error": "Delivery already received"}
+    assert not SyncLog.objects.exists()
+    assert WebhookDelivery.objects.count() == 1
+
+
+def test_a_replay_spelling_the_signature_differently_is_still_a_replay(client, company_a):
+    body = delivery(company_a.unified_connection_id)
+    assert post(client, body).status_code == 202
+    SyncLog.objects.all().delete()
+    assert post(client, {**body, "sig": body["sig"].upper()}).status_code == 409
+    assert not SyncLog.objects.exists()
+
+
+def test_a_delivery_re_aimed_at_another_connection_is_refused(client, company_a):
+    """The connection id is signed: a captured delivery cannot be pointed at company B."""
+    other = CompanyFactory(unified_connection_id="conn_victim")
+    body = delivery(company_a.unified_connection_id)
+    body["webhook"]["connection_id"] = other.unified_connection_id
+    response = post(client, body)
+    assert response.status_code == 403
+    assert response.json() == {"error": "Invalid signature"}
+    assert not SyncLog.objects.exists()
+
+
+@pytest.mark.parametrize("age", [301, -301, 86_400])
+def test_a_stale_or_future_delivery_is_refused(client, company_a, age):
+    body = delivery(company_a.unified_connection_id, timestamp=int(time.time()) - age)
+    response = post(client, body)
+    assert response.status_code == 403
+    assert response.json() == {"error": "Delivery timestamp is more than 300 s from now"}
+    assert not SyncLog.objects.exists()
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_a_delivery_within_the_window_is_accepted(client, company_a):
+    body = delivery(company_a.unified_connection_id, timestamp=int(time.time()) - 290)
+    assert post(client, body).status_code == 202
+
+
+def test_a_retimed_delivery_is_refused(client, company_a):
+    """Refreshing a captured delivery's timestamp breaks its signature."""
+    body = delivery(company_a.unified_connection_id, timestamp=int(time.time()) - 3600)
+    body["timestamp"] = int(time.time())
+    assert post(client, body).status_code == 403
+
+
+def test_remembered_deliveries_past_twice_the_window_are_forgotten(client, company_a):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    old = WebhookDelivery.objects.create(
+        digest="0" * 64, connection_id="c", received_at=timezone.now() - timedelta(seconds=601)
+    )
+    recent = WebhookDelivery.objects.create(
+        digest="1" * 64, connection_id="c", received_at=timezone.now() - timedelta(seconds=599)
+    )
+    assert post(client, delivery(company_a.unified_connection_id)).status_code == 202
+    remaining = set(WebhookDelivery.objects.values_list("pk", flat=True))
+    assert old.pk not in remaining and recent.pk in remaining and len(remaining) == 2
 
 
 def test_unknown_connection_is_404(client, company_a):
@@ -202,18 +279,18 @@ BURST = 20
 
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_deliveries_queue_exactly_one_sync():
-    """Twenty requests at once, each on its own connection: the unique constraint arbitrates."""
+    """Twenty deliveries at once, each on its own connection: the unique constraint arbitrates."""
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises writers: concurrent inserts need PostgreSQL")
     company = CompanyFactory(unified_connection_id="conn_burst")
-    body = json.dumps(delivery(company.unified_connection_id))
+    bodies = [json.dumps(delivery(company.unified_connection_id)) for _ in range(BURST)]
     start = threading.Barrier(BURST, timeout=30)
     results = [None] * BURST
 
     def deliver(i: int) -> None:
         try:
             start.wait()
-            response = Client().post(URL, data=body, content_type="application/json")
+            response = Client().post(URL, data=bodies[i], content_type="application/json")
             results[i] = (response.status_code, response.json().get("sync_log"))
         except Exception as exc:  # reported by the assertion below
             results[i] = (repr(exc), None)
@@ -229,3 +306,29 @@ def test_twenty_concurrent_deliveries_queue_exactly_one_sync():
     log = SyncLog.objects.get(company=company)  # exactly one, or this raises
     assert (log.status, log.trigger) == ("queued", "webhook")
     assert results == [(202, log.pk)] * BURST
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_delivery_twice_at_once_queues_once():
+    """Two copies racing in: the unique digest lets exactly one through."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers: concurrent inserts need PostgreSQL")
+    company = CompanyFactory(unified_connection_id="conn_race")
+    body = json.dumps(delivery(company.unified_connection_id))
+    start = threading.Barrier(8, timeout=30)
+    codes = []
+
+    def deliver() -> None:
+        try:
+            start.wait()
+            codes.append(Client().post(URL, data=body, content_type="application/json").status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(codes) == [202] + [409] * 7
+    assert SyncLog.objects.filter(company=company).count() == 1

@@ -176,16 +176,20 @@ def test_settings_preview_the_aging_buckets_live(
     sign_in(page, live_server.url, "dora")
     page.goto(f"{live_server.url}/ar/settings/?company={company.pk}")
     preview = page.locator("#aging-preview")
-    page.wait_for_function("document.getElementById('aging-preview').textContent.length > 0")
+    # Predicates are functions, not strings: a string is eval'ed in the page, which the CSP
+    # (no 'unsafe-eval') refuses.
+    page.wait_for_function("() => document.getElementById('aging-preview').textContent.length > 0")
     assert preview.inner_text() == "Current · 1-30 · 31-60 · 61-90 · 91-120 · 120+"
 
     page.fill("#id_aging_widths", "15, 15, 30")
     page.wait_for_function(
-        "document.getElementById('aging-preview').textContent.startsWith('Current · 1-15')"
+        "() => document.getElementById('aging-preview').textContent.startsWith('Current · 1-15')"
     )
     assert preview.inner_text() == "Current · 1-15 · 16-30 · 31-60 · 60+"
     page.fill("#id_aging_widths", "15, x")
-    page.wait_for_function("document.getElementById('aging-preview').textContent.includes('whole')")
+    page.wait_for_function(
+        "() => document.getElementById('aging-preview').textContent.includes('whole')"
+    )
     page.screenshot(path=f"{SCREENSHOTS}/7-settings.png", full_page=True)
 
     page.fill("#id_aging_widths", "15, 15, 30")

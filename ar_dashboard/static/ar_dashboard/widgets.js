@@ -73,9 +73,11 @@
   // swapping their places in the 12-column layout, which is saved as on a wide screen.
   const phone = window.matchMedia("(max-width: 767.98px)").matches;
   const PHONE_HEIGHT = { kpis: 5 };
+  // gridstack writes its row heights into a <style> element: the CSP admits it by this nonce.
+  const nonce = host.dataset.cspNonce;
   const grid = GridStack.init(phone
-    ? { column: 1, cellHeight: 90, margin: 6, staticGrid: true }
-    : { column: FULL_COLUMNS, cellHeight: 90, margin: 6, float: false, handle: ".widget-head h2" },
+    ? { column: 1, cellHeight: 90, margin: 6, staticGrid: true, nonce }
+    : { column: FULL_COLUMNS, cellHeight: 90, margin: 6, float: false, handle: ".widget-head h2", nonce },
   host);
   let desktop = layout.map((e) => ({ widget: e.widget, x: e.x, y: e.y, w: e.w, h: e.h }));
   if (phone) {

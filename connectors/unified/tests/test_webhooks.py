@@ -8,6 +8,7 @@ from connectors.unified.webhooks import (
     MalformedDelivery,
     parse_delivery,
     signature_matches,
+    timestamp_is_fresh,
     verify_webhook_signature,
     webhook_delivery,
 )
@@ -46,6 +47,9 @@ def test_a_delivery_parses_from_bytes_text_or_a_dict():
         (json.dumps(_delivery(sig=None)), "required"),
         (json.dumps(_delivery(data={"id": 1})), "required"),
         (json.dumps({"data": [], "sig": "s"}), "required"),
+        (json.dumps(_delivery(timestamp=None)), "timestamp"),
+        (json.dumps(_delivery(timestamp="1764492000")), "timestamp"),
+        (json.dumps(_delivery(webhook={})), "connection_id"),
     ],
 )
 def test_what_is_not_a_delivery_is_malformed(body, reason):
@@ -64,6 +68,14 @@ def test_a_lone_surrogate_is_malformed_not_a_unicode_error():
     delivery = parse_delivery(json.dumps(_delivery(nonce="@")).replace('"@"', '"\\ud800"'))
     with pytest.raises(MalformedDelivery, match="not valid Unicode"):
         signature_matches(delivery, SECRET)
+
+
+def test_freshness_is_within_the_tolerance_either_way():
+    body = _delivery(timestamp=1_000_000)
+    assert timestamp_is_fresh(body, 300, now=1_000_300)
+    assert timestamp_is_fresh(body, 300, now=999_700)
+    assert not timestamp_is_fresh(body, 300, now=1_000_301)
+    assert not timestamp_is_fresh(body, 300, now=999_699)
 
 
 def test_signature_matches_a_signed_delivery_only():
