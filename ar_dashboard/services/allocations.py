@@ -42,17 +42,32 @@ ZERO = Decimal(0)
 ANALYZE_THRESHOLD = 1_000
 
 
-def analyze(*models) -> None:
+# Statistics go stale when a load writes more than this share of a table's rows (PostgreSQL's
+# own autovacuum_analyze_scale_factor): below it, the planner's estimates still hold.
+ANALYZE_SHARE = 0.1
+
+
+def analyze(*models, written: int | None = None) -> None:
     """Refresh PostgreSQL's planner statistics of these tables (inside the load transaction).
 
     Tables a load has just filled look empty to the planner, which then plans every lookup by
-    external id as a scan: quadratic in the ledger. SQLite plans by index alone.
+    external id as a scan: quadratic in the ledger. SQLite plans by index alone. Given the
+    number of rows `written`, a table whose statistics already count more than
+    written / ANALYZE_SHARE rows is left alone: a small incremental load does not change its
+    plans, and ANALYZE of a large table costs a sample of 30,000 rows (about a second for the
+    ledger's four tables at 100k documents).
     """
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cursor:
         for model in models:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+            table = connection.ops.quote_name(model._meta.db_table)
+            if written is not None:
+                cursor.execute("SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [table])
+                found = cursor.fetchone()
+                if found is not None and found[0] * ANALYZE_SHARE > written:
+                    continue
+            cursor.execute(f"ANALYZE {table}")
 
 
 def payment_document_id(payment_id: str) -> str:
@@ -293,7 +308,8 @@ def allocations_rebuild(
     )
     _save(rows, changes)
     if not batched and len(rows) >= ANALYZE_THRESHOLD:
-        analyze(Allocation)  # fresh rows without statistics: the lookups below would scan
+        # fresh rows without statistics: the lookups below would scan
+        analyze(Allocation, written=len(rows))
     touched.refs |= {row.ref for row in rows}
     touched.documents |= {row.document_id for row in rows}
     _rank(company, touched, changes)
