@@ -91,14 +91,14 @@ class _Stored:
         self.docs: dict[str, dict] = {}
         self.payments: dict[str, dict] = {}
         for chunk in _chunks(document_ids):
-            for row in Invoice.objects.filter(company=company, external_id__in=chunk).values(
+            for row in Invoice.objects.filter(company=company, external_id__any_of=chunk).values(
                 *self.DOC_FIELDS
             ):
                 row["sign"] = -1 if row["total"] < 0 else 1
                 row["live"] = aging.counts_as_ar(row["doc_type"], row["source_status"])
                 self.docs[row["external_id"]] = row
         for chunk in _chunks(payment_ids):
-            for row in Payment.objects.filter(company=company, external_id__in=chunk).values(
+            for row in Payment.objects.filter(company=company, external_id__any_of=chunk).values(
                 "id", "external_id", "paid_on", "source_status"
             ):
                 self.payments[row["external_id"]] = row
@@ -398,7 +398,7 @@ def _rank(company: Company, touched: _Touched, changes: DeltaTracker) -> None:
     """For each (source, target) pair of the touched sources, only the best rank counts."""
     for chunk in _chunks(touched.refs):
         rows = list(
-            Allocation.objects.filter(company=company, ref__in=chunk).values_list(
+            Allocation.objects.filter(company=company, ref__any_of=chunk).values_list(
                 "id", "ref", "target", "rank", "effective", "document_id", "allocated_on"
             )
         )
@@ -422,7 +422,7 @@ def _explained(document_ids: Iterable[int]) -> dict[int, Decimal]:
     totals: dict[int, Decimal] = {}
     for chunk in _chunks(document_ids):
         totals.update(
-            Allocation.objects.filter(document_id__in=chunk, effective=True)
+            Allocation.objects.filter(document_id__any_of=chunk, effective=True)
             .exclude(kind=Allocation.Kind.IMPLIED)
             .order_by()
             .values("document_id")
@@ -506,7 +506,7 @@ def _refresh_implied(
     for chunk in _chunks(document_ids):
         implied = []
         docs = (
-            Invoice.objects.filter(id__in=chunk)
+            Invoice.objects.filter(id__any_of=chunk)
             .exclude(doc_type=Invoice.DocType.PAYMENT)
             .values(
                 "id",
@@ -528,7 +528,7 @@ def _refresh_implied(
         existing = {
             tuple(key): pk
             for pk, *key in Allocation.objects.filter(
-                document_id__in=chunk, kind=Allocation.Kind.IMPLIED
+                document_id__any_of=chunk, kind=Allocation.Kind.IMPLIED
             ).values_list("id", *ROW_KEY)
         }
         stale = [pk for key, pk in existing.items() if key not in wanted]
@@ -618,4 +618,4 @@ def documents_last_allocated_refresh(
         Invoice.objects.filter(company=company).update(last_allocated_on=Subquery(latest))
         return
     for chunk in _chunks(document_ids):
-        Invoice.objects.filter(id__in=chunk).update(last_allocated_on=Subquery(latest))
+        Invoice.objects.filter(id__any_of=chunk).update(last_allocated_on=Subquery(latest))

@@ -70,7 +70,7 @@ def _existing(model, company: Company, ids: list[str], *fields: str) -> dict[str
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         for external_id, *values in model.objects.filter(
-            company=company, external_id__in=chunk
+            company=company, external_id__any_of=chunk
         ).values_list("external_id", "id", *fields):
             found[external_id] = tuple(values)
     return found
@@ -88,7 +88,7 @@ def _batch_contacts(ctx: LoadContext, contact_ids: set[str]) -> None:
     ids = sorted(i for i in contact_ids if i)
     for start in range(0, len(ids), BATCH):
         rows = Customer.objects.filter(
-            company=ctx.company, external_id__in=ids[start : start + BATCH]
+            company=ctx.company, external_id__any_of=ids[start : start + BATCH]
         ).values_list("external_id", "id", "currency")
         for external_id, pk, currency in rows:
             ctx.customers[external_id] = pk
