@@ -1,7 +1,7 @@
 """SQL expressions that PostgreSQL and SQLite spell differently, written once for both."""
 
 from django.core.exceptions import EmptyResultSet
-from django.db.models import DecimalField, Field, Func, IntegerField, Sum
+from django.db.models import DecimalField, Field, ForeignKey, Func, IntegerField, Sum
 from django.db.models.lookups import In
 
 
@@ -115,3 +115,6 @@ class AnyOf(In):
             raise EmptyResultSet
         lhs, lhs_params = self.process_lhs(compiler, connection)
         return f"{lhs} = ANY(%s)", (*lhs_params, values)
+
+
+ForeignKey.register_lookup(AnyOf)  # `document_id__any_of=[pk, …]` (a relation's own registry)

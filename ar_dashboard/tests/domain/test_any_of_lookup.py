@@ -57,3 +57,24 @@ def test_on_postgresql_the_list_is_one_array_parameter(customers):
 
     (sql,) = [q["sql"] for q in queries.captured_queries]
     assert "= ANY(" in sql and "IN (" not in sql
+
+
+def test_a_foreign_key_column_takes_any_of(customers):
+    from ar_dashboard.models import Invoice
+
+    company, made = customers
+    for customer in made[:3]:
+        Invoice.objects.create(
+            company=company,
+            customer=customer,
+            external_id=f"inv-{customer.external_id}",
+            currency="USD",
+            total=10,
+            balance=10,
+            posted_on="2026-01-01",
+            due_on="2026-02-01",
+        )
+    picked = [made[0].pk, made[2].pk, made[9].pk]
+
+    found = Invoice.objects.filter(customer_id__any_of=picked).values_list("external_id", flat=True)
+    assert sorted(found) == ["inv-c-0", "inv-c-2"]
