@@ -9,3 +9,4 @@ class ArDashboardConfig(AppConfig):
     def ready(self) -> None:
         # Project-wide system checks (config/checks.py) register here: `config` is no app.
         import config.checks  # noqa: F401
+        from ar_dashboard import expressions  # noqa: F401 - registers the `any_of` lookup

@@ -3,7 +3,18 @@
 import json
 from collections.abc import Iterable
 
-from django.db.models import BigIntegerField, DecimalField, Expression, Func, IntegerField, Sum
+from django.core.exceptions import EmptyResultSet
+from django.db.models import (
+    BigIntegerField,
+    DecimalField,
+    Expression,
+    Field,
+    ForeignKey,
+    Func,
+    IntegerField,
+    Sum,
+)
+from django.db.models.lookups import In
 
 
 class DaysBetween(Func):
@@ -110,3 +121,33 @@ class IdSet(Expression):
 
     def as_sqlite(self, compiler, connection, **extra):
         return "(SELECT value FROM json_each(%s))", (json.dumps(self.ids),)
+
+
+@Field.register_lookup
+class AnyOf(In):
+    """`field__any_of=[...]`: `IN (…)` written as `= ANY(%s)` with one array parameter on
+    PostgreSQL; plain `IN` elsewhere.
+
+    The load looks rows up 500–2,000 external ids at a time. As `IN (%s, %s, …)` every query
+    is prepared value by value by Django and split placeholder by placeholder by psycopg
+    (about an eighth of a full load's Python time); as one array it is one parameter. Same
+    rows, same index (`= ANY` of an array is an index condition like `IN`).
+    """
+
+    lookup_name = "any_of"
+
+    def as_postgresql(self, compiler, connection):
+        if not isinstance(self.rhs, list | tuple | set | frozenset):
+            return super().as_sql(compiler, connection)  # a subquery
+        values = list(dict.fromkeys(value for value in self.rhs if value is not None))
+        if not all(type(value) is str for value in values) and not all(
+            type(value) is int for value in values
+        ):
+            return super().as_sql(compiler, connection)
+        if not values:
+            raise EmptyResultSet
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", (*lhs_params, values)
+
+
+ForeignKey.register_lookup(AnyOf)  # `document_id__any_of=[pk, …]` (a relation's own registry)

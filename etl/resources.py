@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from dagster import ConfigurableResource, InitResourceContext
+
+from etl.steps import unified_client
 
 if TYPE_CHECKING:
     from connectors.unified.client import UnifiedClient
@@ -74,30 +75,6 @@ class UnifiedResource(ConfigurableResource):
     backoff_base: float = 0.5
     backoff_max: float = 30.0
 
-    @contextmanager
-    def get_client(self) -> Iterator[UnifiedClient]:
+    def get_client(self) -> AbstractContextManager[UnifiedClient]:
         """A client for one step, closed afterwards (it holds an HTTP connection pool)."""
-        from django.conf import settings
-
-        from connectors.unified.client import UnifiedClient
-
-        client = UnifiedClient(
-            api_key=self.api_key or settings.UNIFIED_API_KEY,
-            base_url=self.base_url or settings.UNIFIED_BASE_URL,
-            timeout=self.timeout if self.timeout is not None else settings.UNIFIED_TIMEOUT_SECONDS,
-            max_retries=(
-                self.max_retries if self.max_retries is not None else settings.UNIFIED_MAX_RETRIES
-            ),
-            max_rate_limit_retries=(
-                self.max_rate_limit_retries
-                if self.max_rate_limit_retries is not None
-                else settings.UNIFIED_MAX_RATE_LIMIT_RETRIES
-            ),
-            page_size=self.page_size or settings.UNIFIED_PAGE_SIZE,
-            backoff_base=self.backoff_base,
-            backoff_max=self.backoff_max,
-        )
-        try:
-            yield client
-        finally:
-            client.close()
+        return unified_client(**self.model_dump())

@@ -24,9 +24,9 @@ from dagster import (
 from etl.assets import ALL_ASSETS
 from etl.collections import collections_daily
 from etl.resources import DjangoResource
+from etl.steps import SYNC_OP, sync_run_config  # noqa: F401 - re-exported
 
 JOB_NAME = "ar_data_pipeline"  # the name ar_dashboard/pipeline_status.py queries
-SYNC_OP = "sync_plan"  # the asset that takes the run config
 
 
 def pipeline_timezone() -> str:
@@ -34,19 +34,6 @@ def pipeline_timezone() -> str:
     name = os.environ.get("PIPELINE_TIMEZONE") or os.environ.get("TIME_ZONE") or "UTC"
     ZoneInfo(name)  # raises ZoneInfoNotFoundError naming the zone
     return name
-
-
-def sync_run_config(
-    *, connection_id: str, trigger: str, full: bool = False, sync_log_id: int = 0
-) -> dict:
-    """Run config of one company's sync (the SyncConfig of `sync_plan`), plain JSON values.
-
-    Dagster serialises run requests: a Django TextChoices member here fails the tick.
-    """
-    config = {"connection_id": connection_id, "trigger": trigger, "full": full}
-    if sync_log_id:
-        config["sync_log_id"] = sync_log_id
-    return {"ops": {SYNC_OP: {"config": config}}}
 
 
 # Values move between steps through the in-memory IO manager (raw records are plain lists), so

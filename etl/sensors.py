@@ -16,44 +16,16 @@ from dagster import (
 )
 
 from etl.resources import DjangoResource
-from etl.schedules import ar_data_pipeline, sync_run_config
+from etl.schedules import ar_data_pipeline
+from etl.steps import queued_syncs
 
 
 def queued_run_requests() -> list[RunRequest]:
-    """One RunRequest per queued SyncLog of a connected company that has no sync running.
-
-    A company's running sync holds its lock, so its queued log waits for a later tick rather
-    than start a run that would be refused. Running logs whose process died are reaped first:
-    a dead sync must not hold its company's queue for ever.
-    """
-    from ar_dashboard.models import SyncLog
-    from ar_dashboard.services.sync import sync_logs_reap
-
-    sync_logs_reap()
-    running = SyncLog.objects.filter(status=SyncLog.Status.RUNNING).values("company_id")
-    queued = (
-        SyncLog.objects.filter(status=SyncLog.Status.QUEUED)
-        .exclude(company__unified_connection_id__isnull=True)
-        .exclude(company__unified_connection_id="")
-        .exclude(company_id__in=running)
-        .select_related("company")
-        .order_by("requested_at", "pk")
-    )
+    """One RunRequest per queued SyncLog of a connected company that has no sync running
+    (`etl.steps.queued_syncs`, which `sync_ar --queued` runs without Dagster)."""
     return [
-        RunRequest(
-            # The run key makes Dagster launch each log once, even if a tick sees it again
-            # before the run has claimed it (status RUNNING). A run refused because another
-            # sync held the lock leaves its id on the log, so the retry gets a new key.
-            run_key=f"synclog-{log.pk}" + (f"-after-{log.run_id}" if log.run_id else ""),
-            run_config=sync_run_config(
-                connection_id=log.company.unified_connection_id,
-                trigger=str(log.trigger),
-                full=log.full_sync,
-                sync_log_id=log.pk,
-            ),
-            tags={"company_id": str(log.company_id), "trigger": str(log.trigger)},
-        )
-        for log in queued
+        RunRequest(run_key=queued.run_key, run_config=queued.run_config, tags=queued.tags)
+        for queued in queued_syncs()
     ]
 
 

@@ -107,7 +107,7 @@ def ledger_load_staged(
         loaded += len(batch.documents) + len(batch.payments)
         growth.add(len(_records(batch)))  # later batches look rows up in what this one wrote
     if loaded >= ANALYZE_THRESHOLD:
-        analyze_ledger()
+        analyze_ledger(written=loaded)
     deleted = Deleted()
     if full:
         deleted = mark_missing_deleted(

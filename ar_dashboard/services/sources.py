@@ -40,7 +40,9 @@ def _stored_hashes(company: Company, object_type: str, ids: list[str]) -> dict[s
     for start in range(0, len(ids), BATCH):
         found.update(
             SourceRecord.objects.filter(
-                company=company, object_type=object_type, external_id__in=ids[start : start + BATCH]
+                company=company,
+                object_type=object_type,
+                external_id__any_of=ids[start : start + BATCH],
             ).values_list("external_id", "content_hash")
         )
     return found

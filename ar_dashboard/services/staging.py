@@ -91,7 +91,7 @@ def staged_ids(*, sync_log_id: int, objects: Iterable[str], ids: Iterable[str]) 
             StagedRecord.objects.filter(
                 sync_log_id=sync_log_id,
                 object_type__in=list(objects),
-                external_id__in=ids[start : start + BATCH],
+                external_id__any_of=ids[start : start + BATCH],
             ).values_list("external_id", flat=True)
         )
     return found
@@ -104,7 +104,7 @@ def staged_count(*, sync_log_id: int, objects: Iterable[str] = SYNC_OBJECTS) -> 
 def staged_drop(*, ids: list[int]) -> None:
     """Drop staged rows by id (records the load found unchanged: the second pass skips them)."""
     for start in range(0, len(ids), BATCH):
-        StagedRecord.objects.filter(id__in=ids[start : start + BATCH]).delete()
+        StagedRecord.objects.filter(id__any_of=ids[start : start + BATCH]).delete()
 
 
 def staging_clear(*, sync_log_id: int) -> None:

@@ -1,7 +1,7 @@
 """One company's sync, step by step: extract → validate → load → summarize, with a SyncLog.
 
-The Dagster assets (etl/assets.py) call these steps, one per asset; `sync_ar` runs that same
-job in-process, so there is one orchestration, Dagster's.
+The sync's steps (etl/steps.py) call these services; the Dagster assets wrap those steps, and
+`sync_ar` runs the same steps without Dagster (etl/runner.py), so there is one code path.
 
 The load (ledger + watermarks) is one transaction: a failure anywhere leaves yesterday's ledger
 and cursors untouched, and the SyncLog (written outside that transaction) says why.
@@ -394,20 +394,18 @@ def ledger_commit(
     validation's report, without records) and `latest_updates` moves the watermarks. The load
     sets `parsed.delta`: the customers and the earliest date it changed.
 
-    With `sync_log_id`, the transaction first locks that log and checks it is still running:
-    a process stalled past its lease (and reaped, so another sync may be running) must not
-    commit a load over the newer one.
+    With `sync_log_id`, the load is refused when that log no longer runs (a process stalled
+    past its lease, and reaped, so another sync may be running, must not commit a load over the
+    newer one): checked before loading, and again at the end of the transaction, where the log's
+    row is locked and its lease renewed just before the commit. The row is not locked while the
+    load runs, so the heartbeat thread (its own connection, autocommit) keeps renewing the lease
+    and a progress read sees it move; a reaper can only take the log while it is silent, and
+    then the final check refuses the commit. (On SQLite one writer excludes the others: the
+    beats wait or fail until the commit, and the renewal in the transaction keeps the lease.)
     """
     with transaction.atomic():
         if sync_log_id is not None:
-            owned = SyncLog.objects.select_for_update().filter(
-                pk=sync_log_id, status=SyncLog.Status.RUNNING
-            )
-            if not owned.exists():
-                raise SyncLeaseLost(
-                    f"sync log {sync_log_id} is no longer running (its lease expired): "
-                    "nothing loaded"
-                )
+            _lease_held(sync_log_id, lock=False)
         company.refresh_from_db(fields=["ledger_version"])
         previous_version = company.ledger_version
         if batch is not None:
@@ -430,7 +428,23 @@ def ledger_commit(
                 delta=parsed.delta or LoadDelta.everything(),
                 previous_version=previous_version,
             )
+        if sync_log_id is not None:
+            _lease_held(sync_log_id, lock=True)
     return parsed
+
+
+def _lease_held(sync_log_id: int, *, lock: bool) -> None:
+    """Raise SyncLeaseLost unless the log still runs; with `lock`, lock its row until the
+    transaction ends and renew its lease (the load commits as a live sync)."""
+    owned = SyncLog.objects.filter(pk=sync_log_id, status=SyncLog.Status.RUNNING)
+    if lock:
+        owned = owned.select_for_update()
+    if not owned.exists():
+        raise SyncLeaseLost(
+            f"sync log {sync_log_id} is no longer running (its lease expired): nothing loaded"
+        )
+    if lock:
+        owned.update(heartbeat_at=timezone.now())
 
 
 def delta_counts(delta: LoadDelta | None) -> dict:

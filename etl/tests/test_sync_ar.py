@@ -73,7 +73,7 @@ def test_a_failing_sync_exits_with_the_sync_log_reason_on_one_line(sandbox, toda
 def test_a_failed_error_check_fails_the_command_after_the_summary(sandbox, today):
     mismatch = {"USD": {"summary_customers": D("1"), "open_balances": D("2")}}
     with (
-        mock.patch("etl.checks.reconcile_figures", return_value=mismatch),
+        mock.patch("etl.verdicts.reconcile_figures", return_value=mismatch),
         pytest.raises(CommandError) as failure,
     ):
         sync_ar("--connection", CONNECTION, "--base-url", sandbox.base_url)

@@ -353,6 +353,85 @@ def test_the_heartbeat_advances_during_a_long_step(run_sync, sandbox, settings):
     assert not [t for t in threading.enumerate() if t.name.startswith("sync-heartbeat-")]
 
 
+def _slow_load(seconds: float, during):
+    """`ledger_load_staged` that, its writes done and its transaction still open, runs
+    `during()` in another thread (its own connection) for `seconds`."""
+    load = sync_service.ledger_load_staged
+
+    def slow(**kwargs):
+        load(**kwargs)
+        reader = threading.Thread(target=during, args=(seconds,), name="progress-reader")
+        reader.start()
+        reader.join()
+
+    return mock.patch.object(sync_service, "ledger_load_staged", slow)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_progress_read_during_the_load_sees_the_heartbeat_move(run_sync, sandbox, settings):
+    """The load transaction does not hold the SyncLog's row: beats from the heartbeat thread
+    commit while the ledger is loading, and a reader (the progress page) sees them."""
+    from django.db import connection
+
+    settings.SYNC_HEARTBEAT_SECONDS = 0.05
+    seen = []  # (progress, heartbeat_at) read while the load's transaction is open
+
+    def read_progress(seconds: float) -> None:
+        try:
+            deadline = time.monotonic() + seconds
+            while time.monotonic() < deadline:
+                seen.append(SyncLog.objects.values_list("progress", "heartbeat_at").get())
+                time.sleep(0.1)
+        finally:
+            connection.close()
+
+    with _slow_load(1.5, read_progress):
+        result = run_sync()
+
+    assert result.success
+    assert SyncLog.objects.get().status == SyncLog.Status.SUCCESS
+    assert len(seen) >= 5 and {progress for progress, _ in seen} == {"loading"}
+    moments = [heartbeat_at for _, heartbeat_at in seen]
+    if connection.vendor == "sqlite":
+        # One writer at a time: no beat commits during the load's transaction, whose own
+        # renewal commits with it.
+        assert len(set(moments)) == 1
+        assert SyncLog.objects.get().heartbeat_at > moments[0]
+    else:
+        assert len(set(moments)) >= 4, moments  # a beat every 0.05 s, reads every 0.1 s
+        assert moments == sorted(moments)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sync_reaped_during_its_load_commits_nothing(run_sync, sandbox, settings):
+    """With the row unlocked during the load, a reaper can take a silent sync meanwhile: the
+    check at the end of the transaction then refuses the commit (nothing loaded)."""
+    from django.db import connection
+
+    from ar_dashboard.models import Invoice
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite: one writer at a time, no reaper writes while a load's is open")
+    settings.SYNC_HEARTBEAT_SECONDS = 60  # silent: no beat while the load runs
+
+    def reap(seconds: float) -> None:
+        from django.db import connection
+
+        try:
+            SyncLog.objects.filter(status=SyncLog.Status.RUNNING).update(
+                status=SyncLog.Status.FAILED, error="reaped"
+            )
+        finally:
+            connection.close()
+
+    with _slow_load(0, reap):
+        result = run_sync()
+
+    assert not result.success
+    assert not Invoice.objects.exists()
+    assert SyncLog.objects.get().status == SyncLog.Status.FAILED
+
+
 @pytest.mark.django_db
 def test_a_failing_heartbeat_never_breaks_the_sync(run_sync, sandbox, settings, caplog, today):
     settings.SYNC_HEARTBEAT_SECONDS = 0.01
