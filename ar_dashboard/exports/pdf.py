@@ -53,6 +53,7 @@ WORDS = {
         "PARTIALLY_REFUNDED": "Partly refunded",
         "REFUNDED": "Refunded",
     },
+    "disputed": {"yes": "Disputed", "no": ""},
 }
 
 
@@ -68,6 +69,7 @@ WIDTHS = {
     "status": "8%",
     "invoice_count": "7%",
     "oldest_days_past_due": "7%",
+    "disputed": "7.5%",
 }
 
 
@@ -229,7 +231,10 @@ def aging_detail_pdf(
     *, company: Company, filters: ARFilters, generated_at: datetime | None = None
 ) -> bytes:
     report = reports.aging_detail(company=company, filters=filters)
-    report.extra["pdf_hidden"] = ("customer_id", "id", "external_id")
+    # A disputed document says "Disputed" in its own column; the reason is in CSV and XLSX.
+    report.extra["pdf_hidden"] = (
+        "customer_id", "id", "external_id", "dispute_reason", "dispute_opened_on"
+    )  # fmt: skip
     return report_pdf(report, generated_at=generated_at)
 
 
