@@ -61,26 +61,30 @@ def plan(total: int, first: int, per_page: int) -> list[tuple[int, int, int]]:
 
 def render(html_for: Callable[..., str], rows: list) -> bytes:
     """The joined PDF of `rows`; `html_for(rows=, first=, last=, page_start=, pages_total=)`."""
-    probe = weasy.layout(html_for(rows=rows[:PROBE_ROWS], first=True, last=False))
-    if len(probe.pages) < 3:
-        return weasy.html_to_pdf(html_for(rows=rows, first=True, last=True))
-    first, per_page = _rows_on(probe.pages[0]), _rows_on(probe.pages[1])
-    pieces = plan(len(rows), first, per_page)
-    total_pages = sum(pages for _, _, pages in pieces)
-    htmls, page_start = [], 1
-    for start, stop, pages in pieces:
-        htmls.append(
-            html_for(
-                rows=rows[start:stop],
-                first=start == 0,
-                last=stop == len(rows),
-                page_start=page_start,
-                pages_total=total_pages,
-            )
-        )
-        page_start += pages
     context = multiprocessing.get_context("spawn")  # no fork of a process holding DB sockets
     with ProcessPoolExecutor(max_workers=WORKERS, mp_context=context) as pool:
+        # The workers start (import WeasyPrint, load the fonts) while this process probes.
+        for _ in range(WORKERS):
+            pool.submit(weasy.warm)
+        probe = weasy.layout(html_for(rows=rows[:PROBE_ROWS], first=True, last=False))
+        if len(probe.pages) < 3:
+            return weasy.html_to_pdf(html_for(rows=rows, first=True, last=True))
+        first, per_page = _rows_on(probe.pages[0]), _rows_on(probe.pages[1])
+        del probe
+        pieces = plan(len(rows), first, per_page)
+        total_pages = sum(pages for _, _, pages in pieces)
+        htmls, page_start = [], 1
+        for start, stop, pages in pieces:
+            htmls.append(
+                html_for(
+                    rows=rows[start:stop],
+                    first=start == 0,
+                    last=stop == len(rows),
+                    page_start=page_start,
+                    pages_total=total_pages,
+                )
+            )
+            page_start += pages
         parts = list(pool.map(weasy.html_to_pdf, htmls))
     writer = PdfWriter()
     for (_, _, pages), part in zip(pieces, parts, strict=True):
