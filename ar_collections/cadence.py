@@ -65,7 +65,8 @@ def compile_template(text: str) -> Template:
 
 
 def render_text(text: str, context: dict) -> str:
-    return compile_template(text).render(Context(context))
+    # Context's own autoescape (True by default) is what rendering reads, not the engine's.
+    return compile_template(text).render(Context(context, autoescape=False))
 
 
 def check_template(text: str) -> str | None:

@@ -7,6 +7,7 @@ number of customers (asserted in the tests).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -18,6 +19,7 @@ from ar_collections import adapters
 from ar_collections import priority as rules
 from ar_collections.models import Activity, CustomerCollections, Dispute, Promise
 from ar_dashboard import aging, selectors
+from ar_dashboard.disputes import DisputeMark
 from ar_dashboard.models import MONEY, Allocation, Company, Customer, Payment
 
 ZERO = Value(Decimal(0), output_field=DecimalField(**MONEY))
@@ -149,6 +151,20 @@ def open_dispute_invoice_ids(*, company: Company) -> set[int]:
             "invoice_id", flat=True
         )
     )
+
+
+def open_dispute_marks(
+    *, company: Company, invoice_ids: Collection[int] | None = None
+) -> dict[int, DisputeMark]:
+    """{invoice id: reason and date} of the company's open disputes (one query), among
+    `invoice_ids` when given: the reader `ar_dashboard.disputes` uses (registered in apps.py)."""
+    rows = Dispute.objects.filter(company=company, resolved_on__isnull=True)
+    if invoice_ids is not None:
+        rows = rows.filter(invoice_id__in=list(invoice_ids))
+    return {
+        invoice_id: DisputeMark(reason=reason, opened_on=opened_on)
+        for invoice_id, reason, opened_on in rows.values_list("invoice_id", "reason", "opened_on")
+    }
 
 
 @dataclass

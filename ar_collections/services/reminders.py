@@ -20,11 +20,14 @@ from datetime import date, timedelta
 from email.utils import make_msgid, parseaddr
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.template import TemplateSyntaxError
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import linebreaks
+from django.utils.safestring import mark_safe
 from rest_framework.exceptions import ValidationError
 
 from ar_collections import adapters, cadence
@@ -261,11 +264,23 @@ def _log_message(item: DueReminder, as_of: date) -> ReminderMessage | None:
     return message
 
 
-def _email(message: ReminderMessage, connection) -> EmailMessage:
+def reminder_html(*, subject: str, body: str, company: Company) -> str:
+    """The HTML part of a reminder: its plain text (the stored body, so a retry sends the same
+    words) escaped, paragraphs and line breaks kept, in the company's letterhead."""
+    paragraphs = linebreaks(body, autoescape=True).replace("<p>", PARAGRAPH)
+    context = {"subject": subject, "body": mark_safe(paragraphs), "company_name": company.name}  # noqa: S308 - escaped by linebreaks
+    return render_to_string("ar_collections/email/reminder.html", context)
+
+
+# Inline (email clients drop <style>): the stage text's double spaces and item lines kept.
+PARAGRAPH = '<p style="white-space:pre-wrap;margin:0 0 14px 0;">'
+
+
+def _email(message: ReminderMessage, connection) -> EmailMultiAlternatives:
     # DEFAULT_FROM_EMAIL may carry a display name: "AR Aging <ar@example.com>".
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
     company_settings = collection_settings_get(company=message.company)
-    email = EmailMessage(
+    email = EmailMultiAlternatives(
         subject=message.subject,
         body=message.body,
         from_email=company_settings.reminder_from_email or settings.DEFAULT_FROM_EMAIL,
@@ -277,6 +292,8 @@ def _email(message: ReminderMessage, connection) -> EmailMessage:
             "X-AR-Reminder-Id": str(message.pk),
         },
     )
+    html = reminder_html(subject=message.subject, body=message.body, company=message.company)
+    email.attach_alternative(html, "text/html")
     if message.stage.attach_statement:
         file = adapters.customer_statement(customer=message.customer, as_of=message.run_on)
         email.attach(file.filename, file.content, file.mimetype)

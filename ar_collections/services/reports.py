@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
 
 from ar_collections import adapters
 from ar_collections.models import CollectionSettings
@@ -62,16 +63,16 @@ def scheduled_report_send(*, company: Company, today: date, generated_at: dateti
     files = adapters.aging_summary_files(
         company=company, filters=filters, generated_at=generated_at
     )
-    total = selectors.summary_total(company=company, filters=filters)
-    email = EmailMessage(
-        subject=f"{company.name}: AR aging summary as of {as_of}",
-        body=(
-            f"The accounts receivable aging summary of {company.name} as of {as_of} "
-            f"(the last business day) is attached.\n\nTotal AR: "
-            f"{money_display(total, filters.currency)}\n"
-        ),
+    subject = f"{company.name}: AR aging summary as of {as_of}"
+    context = report_email_context(company=company, filters=filters) | {"subject": subject}
+    email = EmailMultiAlternatives(
+        subject=subject,
+        body=report_text(context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=row.recipients,
+    )
+    email.attach_alternative(
+        render_to_string("ar_collections/email/report.html", context), "text/html"
     )
     for file in files:
         email.attach(file.filename, file.content, file.mimetype)
@@ -85,6 +86,40 @@ def scheduled_report_send(*, company: Company, today: date, generated_at: dateti
     row.report_last_sent_on = today
     row.save(update_fields=["report_last_sent_on"])
     return ReportResult(company, as_of, row.recipients, names)
+
+
+def report_email_context(*, company: Company, filters: selectors.ARFilters) -> dict:
+    """The aging summary the email states (the attachments' own figures): per bucket its
+    documents and amount, and the totals, formatted in the currency."""
+    distribution = selectors.aging_distribution(company=company, filters=filters)
+    stats = selectors.summary_stats(company=company, filters=filters)
+    cur = filters.currency
+    return {
+        "company": company,
+        "as_of": filters.as_of,
+        "currency": cur,
+        "buckets": [
+            (b.bucket.label, f"{b.documents:,}", money_display(b.amount, cur))
+            for b in distribution.buckets
+        ],
+        "documents_total": f"{stats.total_invoices:,}",
+        "total": money_display(distribution.total, cur),
+    }
+
+
+def report_text(context: dict) -> str:
+    """The plain-text part: the same figures as the HTML table, one bucket a line."""
+    width = max(len(label) for label, _, _ in context["buckets"]) if context["buckets"] else 0
+    lines = [
+        f"  {label:<{width}}  {amount:>14}  ({documents} documents)"
+        for label, documents, amount in context["buckets"]
+    ]
+    return (
+        f"The accounts receivable aging summary of {context['company'].name} as of "
+        f"{context['as_of']} (the last business day) is attached as PDF and Excel.\n\n"
+        f"Aging ({context['currency']}):\n" + "\n".join(lines) + "\n\n"
+        f"Total AR: {context['total']} ({context['documents_total']} documents)\n"
+    )
 
 
 def scheduled_reports_send(

@@ -71,6 +71,11 @@ class CustomerRowSerializer(serializers.Serializer):
     buckets = serializers.DictField(child=serializers.CharField(), help_text="key → amount")
 
 
+class DisputeMarkSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="What the customer disputes.")
+    opened_on = serializers.DateField(help_text="The day the dispute was recorded.")
+
+
 class InvoiceRowSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     external_id = serializers.CharField()
@@ -85,6 +90,10 @@ class InvoiceRowSerializer(serializers.Serializer):
     aging_bucket_key = serializers.CharField()
     status = serializers.CharField()
     warnings = serializers.ListField(child=serializers.CharField())
+    disputed = serializers.BooleanField(
+        help_text="In an open dispute (collections): skipped by reminders until resolved."
+    )
+    dispute = DisputeMarkSerializer(allow_null=True, help_text="The open dispute, if any.")
 
 
 class _Page(_Base):

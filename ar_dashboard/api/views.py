@@ -7,6 +7,7 @@ the primary; only the selector calls and serialisation are skipped on a hit.
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 
 from django.core.paginator import EmptyPage, Paginator
@@ -17,7 +18,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ar_dashboard import aging, answer_cache, selectors
+from ar_dashboard import aging, answer_cache, disputes, selectors
 from ar_dashboard.access import customer_for_user_or_404
 from ar_dashboard.api import serializers as out
 from ar_dashboard.filters import (
@@ -133,12 +134,15 @@ def parse_request(params, user):
         return parse_filters(params, user)
 
 
-def cached_response(request, *, endpoint: str, company, filters, params, compute) -> Response:
-    """The answer from the cache or `compute()`, with its X-Cache header."""
+def cached_response(
+    request, *, endpoint: str, company, filters, params, compute, finish=None
+) -> Response:
+    """The answer from the cache or `compute()`, with its X-Cache header; `finish(data)`, when
+    given, adds what is read fresh on every request (what the ledger version does not key)."""
     answer = answer_cache.fetch(
         endpoint=endpoint, company=company, filters=filters, params=params, compute=compute
     )
-    response = Response(answer.data)
+    response = Response(answer.data if finish is None else finish(answer.data))
     if answer.header is not None:
         response["X-Cache"] = answer.header
     return response
@@ -349,6 +353,7 @@ class InvoiceDetailsView(ReadView):
                     "aging_bucket_key": labels[doc.bucket_index].key,
                     "status": doc.source_status,
                     "warnings": doc.warnings,
+                    **disputes.mark_fields(None),  # marked on every request (_mark_disputes)
                 }
                 for doc in page
             ]
@@ -370,7 +375,22 @@ class InvoiceDetailsView(ReadView):
             filters=filters,
             params={**paging, "links": link_base(request)},
             compute=compute,
+            finish=functools.partial(_mark_disputes, company),
         )
+
+
+def _mark_disputes(company, data: dict) -> dict:
+    """The page's documents with their open dispute, read on every request (one query): a
+    dispute is collection work, not a ledger change, so the cached answer cannot hold it."""
+    rows = data["invoices"]
+    marks = disputes.open_disputes(company=company, invoice_ids=[row["id"] for row in rows])
+    marked = []
+    for row in rows:
+        fields = disputes.mark_fields(marks.get(row["id"]))
+        if fields["dispute"] is not None:
+            fields["dispute"]["opened_on"] = fields["dispute"]["opened_on"].isoformat()
+        marked.append({**row, **fields})
+    return {**data, "invoices": marked}
 
 
 class DagsterStatusView(ReadView):

@@ -13,6 +13,7 @@ wrapped after all) makes the whole report render in one piece instead: never a w
 from __future__ import annotations
 
 import io
+import logging
 import math
 import multiprocessing
 from collections.abc import Callable
@@ -22,19 +23,20 @@ from pypdf import PdfReader, PdfWriter
 
 from ar_dashboard.exports import weasy
 
+logger = logging.getLogger(__name__)
 PIECE_PAGES = 10  # pages per worker task
 PROBE_ROWS = 150  # enough rows for two full pages in any paper and orientation
 WORKERS = 2
 
 
 def _rows_on(page) -> int:
-    """Data rows (`<tr class="r">`) laid out on one page."""
+    """Data rows (`<tr class="r">`, striped ones `class="r s"`) laid out on one page."""
     count, stack = 0, [page._page_box]
     while stack:
         box = stack.pop()
         element = getattr(box, "element", None)
         if type(box).__name__ == "TableRowBox" and element is not None:
-            count += element.get("class") == "r"
+            count += "r" in (element.get("class") or "").split()
             continue
         stack.extend(getattr(box, "children", ()))
     return count
@@ -61,31 +63,40 @@ def plan(total: int, first: int, per_page: int) -> list[tuple[int, int, int]]:
 
 def render(html_for: Callable[..., str], rows: list) -> bytes:
     """The joined PDF of `rows`; `html_for(rows=, first=, last=, page_start=, pages_total=)`."""
-    probe = weasy.layout(html_for(rows=rows[:PROBE_ROWS], first=True, last=False))
-    if len(probe.pages) < 3:
-        return weasy.html_to_pdf(html_for(rows=rows, first=True, last=True))
-    first, per_page = _rows_on(probe.pages[0]), _rows_on(probe.pages[1])
-    pieces = plan(len(rows), first, per_page)
-    total_pages = sum(pages for _, _, pages in pieces)
-    htmls, page_start = [], 1
-    for start, stop, pages in pieces:
-        htmls.append(
-            html_for(
-                rows=rows[start:stop],
-                first=start == 0,
-                last=stop == len(rows),
-                page_start=page_start,
-                pages_total=total_pages,
-            )
-        )
-        page_start += pages
     context = multiprocessing.get_context("spawn")  # no fork of a process holding DB sockets
     with ProcessPoolExecutor(max_workers=WORKERS, mp_context=context) as pool:
+        # The workers start (import WeasyPrint, load the fonts) while this process probes.
+        for _ in range(WORKERS):
+            pool.submit(weasy.warm)
+        probe = weasy.layout(html_for(rows=rows[:PROBE_ROWS], first=True, last=False))
+        if len(probe.pages) < 3:
+            return weasy.html_to_pdf(html_for(rows=rows, first=True, last=True))
+        first, per_page = _rows_on(probe.pages[0]), _rows_on(probe.pages[1])
+        del probe
+        pieces = plan(len(rows), first, per_page)
+        total_pages = sum(pages for _, _, pages in pieces)
+        htmls, page_start = [], 1
+        for start, stop, pages in pieces:
+            htmls.append(
+                html_for(
+                    rows=rows[start:stop],
+                    first=start == 0,
+                    last=stop == len(rows),
+                    page_start=page_start,
+                    pages_total=total_pages,
+                )
+            )
+            page_start += pages
         parts = list(pool.map(weasy.html_to_pdf, htmls))
     writer = PdfWriter()
     for (_, _, pages), part in zip(pieces, parts, strict=True):
         reader = PdfReader(io.BytesIO(part))
         if len(reader.pages) != pages:
+            logger.warning(
+                "PDF piece of %d pages came out with %d: rendering in one piece",
+                pages,
+                len(reader.pages),
+            )
             return weasy.html_to_pdf(html_for(rows=rows, first=True, last=True))
         writer.append(reader)
     out = io.BytesIO()

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from ar_dashboard import selectors
-from ar_dashboard.exports import charts, paging, reports, statement
+from ar_dashboard.exports import charts, fit, paging, reports, statement
 from ar_dashboard.exports.cells import Cell, amount_text, display
 from ar_dashboard.exports.reports import Kind, Report
 from ar_dashboard.models import Company, Customer
@@ -53,6 +53,7 @@ WORDS = {
         "PARTIALLY_REFUNDED": "Partly refunded",
         "REFUNDED": "Refunded",
     },
+    "disputed": {"yes": "Disputed", "no": ""},
 }
 
 
@@ -68,6 +69,7 @@ WIDTHS = {
     "status": "8%",
     "invoice_count": "7%",
     "oldest_days_past_due": "7%",
+    "disputed": "7.5%",
 }
 
 
@@ -136,10 +138,12 @@ def table_context(report: Report) -> dict:
     columns = [report.columns[i] for i in keep]
     words = [WORDS.get(c.key, {}) for c in columns]
     rows = [
-        [
-            display(said.get(row[i], row[i]), column.kind, cur)
-            for i, column, said in zip(keep, columns, words, strict=True)
-        ]
+        _light_row(
+            [
+                display(said.get(row[i], row[i]), column.kind, cur)
+                for i, column, said in zip(keep, columns, words, strict=True)
+            ]
+        )
         for row in report.rows()
     ]
     stated = report.stated_totals()
@@ -149,6 +153,25 @@ def table_context(report: Report) -> dict:
     totals[0] = Cell("Total", "")
     widths = [WIDTHS.get(c.key, "") for c in columns]
     return {"columns": list(zip(columns, widths, strict=True)), "rows": rows, "totals": totals}
+
+
+BLANK = Cell("", "")
+
+
+def _light_row(cells: list[Cell]) -> list[Cell]:
+    """A table row as the PDF prints it: a zero amount blank, as accountants' aging reports
+    leave an empty bucket (the totals row still says "–")."""
+    return [BLANK if cell.css == "num zero" else cell for cell in cells]
+
+
+# The first (customer) column's text width, in ems of the table's 8.5pt font: 21% of US-letter
+# landscape's 724pt content width (A4 is wider) less its 8pt padding, and a margin.
+FIRST_COLUMN_EM = 16.5
+
+
+def _fit_first(cell: Cell) -> Cell:
+    """The first cell cut to its column (one line a row; fit.py says why not a clip)."""
+    return Cell(fit.clip(cell.text, FIRST_COLUMN_EM), cell.css)
 
 
 def _row_count(report: Report) -> int:
@@ -177,6 +200,7 @@ def report_pdf(report: Report, *, generated_at: datetime | None = None) -> bytes
     context = {**report_context(report, generated_at=generated_at), **table_context(report)}
     rows = context["rows"]
     if len(rows) > LONG_TABLE_ROWS:
+        rows = [[_fit_first(row[0]), *row[1:]] for row in rows]
         return paging.render(functools.partial(_html, context, oneline=True), rows)
     return render_pdf(_html(context, rows=rows, first=True, last=True))
 
@@ -229,7 +253,10 @@ def aging_detail_pdf(
     *, company: Company, filters: ARFilters, generated_at: datetime | None = None
 ) -> bytes:
     report = reports.aging_detail(company=company, filters=filters)
-    report.extra["pdf_hidden"] = ("customer_id", "id", "external_id")
+    # A disputed document says "Disputed" in its own column; the reason is in CSV and XLSX.
+    report.extra["pdf_hidden"] = (
+        "customer_id", "id", "external_id", "dispute_reason", "dispute_opened_on"
+    )  # fmt: skip
     return report_pdf(report, generated_at=generated_at)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from ar_dashboard import aging, selectors
+from ar_dashboard import aging, disputes, selectors
 from ar_dashboard.models import Company, Customer
 from ar_dashboard.money import minor_units
 from ar_dashboard.selectors import UNKNOWN, ARFilters
@@ -197,10 +197,15 @@ def aging_detail(*, company: Company, filters: ARFilters) -> Report:
         Column("status", "Status", Kind.TEXT),
         Column("total_amount", f"Original amount ({cur})", Kind.MONEY),
         Column("amount_due", f"Open balance ({cur})", Kind.MONEY, total=True),
+        # Collections' open disputes (ar_dashboard.disputes): read once, never per row.
+        Column("disputed", "In dispute", Kind.TEXT),
+        Column("dispute_reason", "Dispute reason", Kind.TEXT),
+        Column("dispute_opened_on", "Disputed since", Kind.DATE),
     ]
     labels = {b.index: b.label for b in company.aging_scheme.buckets}
 
     def rows() -> Iterator[tuple]:
+        marks = disputes.open_disputes(company=company)
         documents = selectors.customer_documents(company=company, filters=filters)
         for values in documents.values_list(*DETAIL_FIELDS).iterator(chunk_size=CHUNK_SIZE):
             (customer_id, name, pk, external, number, doc_type, posted, due, days, index,
@@ -219,6 +224,7 @@ def aging_detail(*, company: Company, filters: ARFilters) -> Report:
                 status,
                 money(total, filters),
                 money(amount, filters),
+                *dispute_cells(marks.get(pk)),
             )
 
     def totals() -> dict:
@@ -235,6 +241,13 @@ def aging_detail(*, company: Company, filters: ARFilters) -> Report:
         totals,
         landscape=True,
     )
+
+
+def dispute_cells(mark: disputes.DisputeMark | None) -> tuple:
+    """In dispute ("yes" / "no"), its reason and the day it was opened (empty when not)."""
+    if mark is None:
+        return ("no", None, None)
+    return ("yes", mark.reason, mark.opened_on)
 
 
 def money(amount: Decimal | None, filters: ARFilters) -> Decimal | None:

@@ -15,3 +15,10 @@ def layout(html: str):
     from weasyprint import HTML
 
     return HTML(string=html).render()
+
+
+def warm() -> None:
+    """Import WeasyPrint and load the fonts in a fresh worker before its first real piece."""
+    from weasyprint import HTML
+
+    HTML(string="<p>warm</p>").write_pdf()

@@ -10,7 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from ar_dashboard import aging, selectors
+from ar_dashboard import aging, disputes, selectors
 from ar_dashboard.access import customer_for_user_or_404
 from ar_dashboard.filters import read_positive_int
 from ar_dashboard.page_reads import document_applications
@@ -82,14 +82,14 @@ def customer_detail(request, customer_id: str):
         page = paginate(state.params, documents, DOCUMENTS_PAGE_SIZE)
     except PageInputError as exc:
         return bad_request(request, exc.errors)
-    applied = document_applications(
-        company=company, document_ids=[d.pk for d in page], as_of=filters.as_of
-    )
+    ids = [d.pk for d in page]
+    applied = document_applications(company=company, document_ids=ids, as_of=filters.as_of)
+    marks = disputes.open_disputes(company=company, invoice_ids=ids)
     context = {
         **state.context(),
         "customer_name": name,
         "customer_obj": found,  # the collections panel (ar_collections) reads it
-        "documents": [(d, applied.get(d.pk, [])) for d in page],
+        "documents": [(d, applied.get(d.pk, []), marks.get(d.pk)) for d in page],
         "page": page,
         "stats": selectors.summary_stats(company=company, filters=filters),
         "back_query": state.params.get("back", ""),

@@ -39,7 +39,8 @@ def _endpoints(ledger) -> list[tuple[str, int]]:
         # 1. the customer among the user's companies' customers (the path's id)
         # 2. the company (defaulted to the customer's) among the user's companies
         # 3. the `customer` filter checked against that company
-        (f"invoice-details/{ledger.globex.pk}/", 3),
+        # 4. the open disputes among the answer's documents (never cached: not a ledger change)
+        (f"invoice-details/{ledger.globex.pk}/", 4),
     ]
 
 

@@ -1,7 +1,10 @@
 """invoice-details/<customer>/: the open documents behind one customer row, as of a date."""
 
+from datetime import date
+
 import pytest
 
+from ar_collections.services.activities import dispute_open, dispute_resolve
 from ar_dashboard.tests.factories import CustomerFactory, InvoiceFactory
 
 AS_OF = {"as_of": "2026-06-30"}
@@ -19,6 +22,8 @@ def _row(doc, **fields) -> dict:
         "doc_type": "INVOICE",
         "status": "AUTHORIZED",
         "warnings": [],
+        "disputed": False,
+        "dispute": None,
         **fields,
     }
 
@@ -193,8 +198,46 @@ def test_query_count_does_not_grow_with_the_page(api, ledger, django_assert_num_
     # 4. COUNT(*) of the open documents, for the paginator
     # 5. the page of documents (with days past due and bucket index in SQL)
     # 6. Σ amount due of all the customer's open documents
-    with django_assert_num_queries(6):
+    # 7. the open disputes among the page's documents (ar_collections, via ar_dashboard.disputes)
+    with django_assert_num_queries(7):
         response = api.get(_url(ledger.globex.pk), {**AS_OF, "page_size": page_size})
 
     assert response.status_code == 200
     assert len(response.json()["invoices"]) == min(page_size, 4)
+
+
+def test_a_disputed_document_is_marked_with_its_reason_and_date(api, ledger, alice):
+    d = ledger.docs
+    dispute_open(
+        invoice=d.d30, reason="Goods arrived damaged", author=alice, opened_on=date(2026, 6, 20)
+    )
+    resolved = dispute_open(
+        invoice=d.d1, reason="Wrong PO", author=alice, opened_on=date(2026, 6, 1)
+    )
+    dispute_resolve(
+        dispute=resolved, resolution="PO corrected", author=alice, resolved_on=date(2026, 6, 5)
+    )
+
+    rows = api.get(_url(ledger.globex.pk), AS_OF).json()["invoices"]
+
+    marks = {row["id"]: (row["disputed"], row["dispute"]) for row in rows}
+    assert marks == {
+        d.d30.pk: (True, {"reason": "Goods arrived damaged", "opened_on": "2026-06-20"}),
+        d.memo.pk: (False, None),
+        d.d1.pk: (False, None),  # resolved: no longer marked
+        d.d0.pk: (False, None),
+    }
+
+
+def test_a_dispute_opened_after_a_cached_answer_is_marked_at_once(api, ledger, alice):
+    first = api.get(_url(ledger.globex.pk), AS_OF)
+    dispute_open(
+        invoice=ledger.docs.d0, reason="Never ordered", author=alice, opened_on=date(2026, 7, 1)
+    )
+
+    second = api.get(_url(ledger.globex.pk), AS_OF)
+
+    assert (first["X-Cache"], second["X-Cache"]) == ("miss", "hit")  # the ledger did not change
+    row = next(r for r in second.json()["invoices"] if r["id"] == ledger.docs.d0.pk)
+    assert row["dispute"] == {"reason": "Never ordered", "opened_on": "2026-07-01"}
+    assert [r["disputed"] for r in first.json()["invoices"]] == [False] * 4

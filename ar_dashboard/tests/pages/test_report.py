@@ -104,9 +104,10 @@ def test_drill_down_lists_open_documents_with_what_was_applied_by_the_report_dat
     back = "company=1&sort=customer&page=1"
     # 1-2. session, user; 3. companies; 4. the company; 5. the customer (access.py);
     # 6. COUNT of documents; 7. the page of documents; 8. their allocations up to as_of;
-    # 9. EXISTS stored rows (none for this date); 10. the customer's one-pass stats;
-    # 11-13. the collections panel: promises, last activities, disputes (ar_collections).
-    with django_assert_num_queries(13):
+    # 9. the open disputes among them (ar_dashboard.disputes);
+    # 10. EXISTS stored rows (none for this date); 11. the customer's one-pass stats;
+    # 12-14. the collections panel: promises, last activities, disputes (ar_collections).
+    with django_assert_num_queries(14):
         response = alice_client.get(
             f"/ar/report/customer/{ledger.initech.pk}/", {**AS_OF, "back": back}
         )
