@@ -235,9 +235,17 @@ ADMIN_SITE_PAGES = {
     "admin:app_list",
     "admin/(?P<url>.*)$",  # the catch-all: 404 for anything else under /admin/
 }
-# ModelAdmins of tables that belong to no company: Django's users, groups and API tokens. They
-# need Django's own auth permissions, which only superusers hold (no company role grants them).
-GLOBAL_ADMIN_MODELS = {"auth.user", "auth.group", "authtoken.tokenproxy"}
+# ModelAdmins of tables that belong to no company: Django's users, groups and API tokens, and
+# django-axes' login attempts and logs. They need Django's own permissions, which only
+# superusers hold (no company role grants them).
+GLOBAL_ADMIN_MODELS = {
+    "auth.user",
+    "auth.group",
+    "authtoken.tokenproxy",
+    "axes.accessattempt",
+    "axes.accesslog",
+    "axes.accessfailurelog",
+}
 
 
 def url_patterns(resolver=None, prefix="", namespace=""):
