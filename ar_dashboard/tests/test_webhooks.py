@@ -19,6 +19,7 @@ import time_machine
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -458,6 +459,8 @@ def test_webhook_url_command_says_what_is_wrong(args, message):
 
 
 BURST = 20
+# company, prune, remember, queue (merged: insert refused, read the waiting log), savepoints
+QUERIES_PER_DELIVERY = 12
 
 
 @pytest.mark.django_db(transaction=True)
@@ -517,3 +520,17 @@ def test_the_same_delivery_twice_at_once_queues_once():
         thread.join(timeout=60)
     assert sorted(codes) == [202] + [409] * 7
     assert SyncLog.objects.filter(company=company).count() == 1
+
+
+def test_an_accepted_delivery_costs_a_fixed_number_of_queries(client, company_a):
+    """However many deliveries are remembered (the prune is one DELETE)."""
+    post(client, delivery(company_a.unified_connection_id))  # warm: content types, sessions
+    with CaptureQueriesContext(connection) as first:
+        assert post(client, delivery(company_a.unified_connection_id)).status_code == 202
+    for n in range(30):
+        WebhookDelivery.objects.create(
+            digest=f"{n:064x}", connection_id="c", received_at=timezone.now()
+        )
+    with CaptureQueriesContext(connection) as later:
+        assert post(client, delivery(company_a.unified_connection_id)).status_code == 202
+    assert len(first) == len(later) == QUERIES_PER_DELIVERY
