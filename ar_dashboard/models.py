@@ -639,8 +639,10 @@ class DashboardLayout(models.Model):
 class WebhookDelivery(models.Model):
     """A webhook delivery already accepted, remembered so a captured copy cannot be replayed.
 
-    Kept for the freshness window (WEBHOOK_TOLERANCE_SECONDS, twice over); an older copy is
-    refused for its timestamp anyway, so older rows are deleted as new deliveries arrive.
+    `digest` is the delivery's replay key (HMAC-SHA256 of its signed `data + nonce`). Kept for
+    WEBHOOK_REPLAY_DAYS (and a day); a copy of an older delivery is refused as stale (its
+    records' newest `updated_at` is older than the window), so older rows are deleted as new
+    deliveries arrive.
     """
 
     digest = models.CharField(max_length=64, unique=True, help_text="HMAC-SHA256, hex.")

@@ -2,7 +2,7 @@ from django.urls import include, path
 
 from ar_dashboard.exports import views as exports
 from ar_dashboard.pages import filtered, home, report, widgets
-from ar_dashboard.webhooks import unified_webhook
+from ar_dashboard.webhooks import retired_unified_webhook, unified_webhook
 
 app_name = "ar_dashboard"
 
@@ -14,7 +14,8 @@ urlpatterns = [
     path("report/", report.report, name="report"),
     path("report/customer/<str:customer_id>/", report.customer_detail, name="customer_detail"),
     path("api/", include("ar_dashboard.api.urls")),
-    path("webhooks/unified/", unified_webhook, name="unified_webhook"),
+    path("webhooks/unified/", retired_unified_webhook, name="unified_webhook_retired"),
+    path("webhooks/unified/<str:connection_token>/", unified_webhook, name="unified_webhook"),
     path("export/<slug:view>.<slug:fmt>", exports.export, name="export"),
     path(
         "customers/<str:customer_id>/statement.pdf",

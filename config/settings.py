@@ -306,11 +306,11 @@ SPECTACULAR_SETTINGS = {
 UNIFIED_API_KEY = env.str("UNIFIED_API_KEY", default="")
 UNIFIED_BASE_URL = env.str("UNIFIED_BASE_URL", default="https://api.unified.to")
 UNIFIED_WEBHOOK_SECRET = env.str("UNIFIED_WEBHOOK_SECRET", default="")
-# A webhook delivery signed longer ago than this (or this far in the future) is refused;
-# accepted ones are remembered this long (twice over) to refuse replays.
-WEBHOOK_TOLERANCE_SECONDS = _int("WEBHOOK_TOLERANCE_SECONDS", 300)
-if not 1 <= WEBHOOK_TOLERANCE_SECONDS <= 3600:
-    raise ImproperlyConfigured("WEBHOOK_TOLERANCE_SECONDS must be 1..3600")
+# Accepted webhook deliveries are remembered this many days (to refuse replays); a delivery
+# whose records' newest updated_at is older than this is refused as stale.
+WEBHOOK_REPLAY_DAYS = _int("WEBHOOK_REPLAY_DAYS", 30)
+if not 1 <= WEBHOOK_REPLAY_DAYS <= 3650:
+    raise ImproperlyConfigured("WEBHOOK_REPLAY_DAYS must be 1..3650")
 UNIFIED_TIMEOUT_SECONDS = env.float("UNIFIED_TIMEOUT_SECONDS", default=30.0)
 UNIFIED_MAX_RETRIES = _int("UNIFIED_MAX_RETRIES", 5)
 UNIFIED_MAX_RATE_LIMIT_RETRIES = _int("UNIFIED_MAX_RATE_LIMIT_RETRIES", 10)

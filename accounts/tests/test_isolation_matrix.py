@@ -34,6 +34,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from accounts.tests.isolation_world import A_MARKERS, build_world
 from ar_dashboard.exports.reports import VIEWS as EXPORT_VIEWS
 from ar_dashboard.tests.factories import CompanyFactory
+from ar_dashboard.webhooks import webhook_token
 
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 PROJECT_APPS = ("ar_dashboard", "accounts", "ar_collections")
@@ -73,6 +74,7 @@ URL_KWARGS = {
     "sync_log_id": lambda w: [w.a.sync.pk],
     "membership_id": lambda w: [w.a.viewer_membership.pk],
     "token": lambda w: [w.a.token],
+    "connection_token": lambda w: [webhook_token(w.a.company.unified_connection_id)],
     "view": lambda w: list(EXPORT_VIEWS),
     "fmt": lambda w: ["csv", "xlsx", "pdf"],
 }
@@ -83,6 +85,10 @@ MATRIX: dict[str, Probe] = {
     "logout": Probe("public", query="", methods=("POST",), shows_data=False),
     "health": PUBLIC,
     "ar_dashboard:unified_webhook": Probe("public", query="", methods=("POST",), shows_data=False),
+    # The shared URL before per-connection ones: refuses everything (410), names nothing.
+    "ar_dashboard:unified_webhook_retired": Probe(
+        "public", query="", methods=("POST",), shows_data=False
+    ),
     # The signed link names the company to whoever holds it (the invitee): public, by design.
     "accounts:invitation": Probe("token", query="", methods=("GET", "POST"), shows_data=False),
     # Pages
@@ -229,9 +235,17 @@ ADMIN_SITE_PAGES = {
     "admin:app_list",
     "admin/(?P<url>.*)$",  # the catch-all: 404 for anything else under /admin/
 }
-# ModelAdmins of tables that belong to no company: Django's users, groups and API tokens. They
-# need Django's own auth permissions, which only superusers hold (no company role grants them).
-GLOBAL_ADMIN_MODELS = {"auth.user", "auth.group", "authtoken.tokenproxy"}
+# ModelAdmins of tables that belong to no company: Django's users, groups and API tokens, and
+# django-axes' login attempts and logs. They need Django's own permissions, which only
+# superusers hold (no company role grants them).
+GLOBAL_ADMIN_MODELS = {
+    "auth.user",
+    "auth.group",
+    "authtoken.tokenproxy",
+    "axes.accessattempt",
+    "axes.accesslog",
+    "axes.accessfailurelog",
+}
 
 
 def url_patterns(resolver=None, prefix="", namespace=""):

@@ -10,6 +10,7 @@ from PIL import Image
 
 from accounts.models import AuditEntry, CompanyProfile
 from ar_dashboard.models import Company
+from ar_dashboard.webhooks import connection_from_token, webhook_token
 from etl.definitions import defs
 from etl.resources import DjangoResource
 
@@ -38,6 +39,23 @@ def test_the_page_shows_the_current_settings(client, alice, company_a):
     assert page.status_code == 200
     text = page.content.decode()
     assert 'value="Acme Supplies"' in text and 'value="30, 30, 30, 30"' in text
+
+
+def test_admins_see_the_connections_webhook_url(client, alice, company_a):
+    client.force_login(alice)
+    page = client.get("/ar/settings/", {"company": company_a.pk})
+    token = webhook_token(company_a.unified_connection_id)
+    expected = f"http://testserver/ar/webhooks/unified/{token}/"
+    assert f'<code id="webhook-url" class="d-block text-break">{expected}</code>' in page.text
+    assert connection_from_token(token) == company_a.unified_connection_id
+
+
+def test_no_webhook_url_without_a_connection(client, alice, company_a):
+    Company.objects.filter(pk=company_a.pk).update(unified_connection_id=None)
+    client.force_login(alice)
+    page = client.get("/ar/settings/", {"company": company_a.pk})
+    assert page.status_code == 200
+    assert 'id="webhook-url"' not in page.text
 
 
 def test_a_viewer_or_collector_cannot_open_settings(client, bob, carol, company_a):

@@ -31,6 +31,7 @@ from accounts.views.common import BadParam, bad_request, company_from_request
 from ar_dashboard import aging
 from ar_dashboard.api.views import responses
 from ar_dashboard.models import Company, Membership
+from ar_dashboard.webhooks import webhook_path
 
 ADMIN = Membership.Role.ADMIN
 
@@ -56,6 +57,9 @@ def _page(request, company: Company, form: SettingsForm, status: int = 200):
         "profile": company_profile(company=company),
         "audit": audit_entries(company=company),
         "delete_form": DeleteForm(),
+        "webhook_url": request.build_absolute_uri(webhook_path(company.unified_connection_id))
+        if company.unified_connection_id
+        else "",
     }
     return render(request, "accounts/settings.html", context, status=status)
 

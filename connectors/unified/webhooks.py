@@ -1,21 +1,19 @@
-"""Signing and verification of Unified.to webhook deliveries, replay-proof.
+"""Signing and verification of Unified.to webhook deliveries.
 
-A delivery carries its signature in the body:
-`{"data": [...], "webhook": {"connection_id": ...}, "nonce": "...", "timestamp": 1764492000,
-"sig": "...", "type": "..."}`. Unified.to's own scheme signs only `data + nonce`
-(HMAC-SHA1): it leaves the connection id unsigned (a captured delivery could be re-aimed at
-another company) and carries no time (it could be replayed forever). This endpoint therefore
-requires the stricter scheme the sandbox and the relay in front of it sign with:
+Unified.to puts the signature in the body, not a header: a delivery is
+`{"data": [...], "webhook": {...}, "nonce": "...", "sig": "...", "type": "..."}` with
+`sig = HMAC-SHA1(workspace secret, data + nonce)`. How `data` is serialised before the
+concatenation, and whether the digest is hex or base64, is not documented; the sender is a
+JavaScript service, so `data` is taken as `JSON.stringify(data)` (compact, non-ASCII kept), which
+Python reproduces by dumping the parsed list with `separators=(",", ":")` and
+`ensure_ascii=False` (parsed dicts keep the sender's key order). Both digest encodings are
+accepted. The verifier is the only gate in front of an endpoint anyone can POST to, so every
+malformed delivery is refused rather than raising.
 
-    sig = HMAC-SHA256(secret, JSON.stringify([timestamp, connection_id, nonce, data]))
-
-(compact JSON, non-ASCII kept; hex or base64). `timestamp` is Unix seconds and must be within
-WEBHOOK_TOLERANCE_SECONDS of the receiver's clock; the receiver also remembers each accepted
-signature for that window and refuses it a second time. The array form keeps the fields'
-boundaries unambiguous, so no part of one can be moved into another.
-
-The verifier is the only gate in front of an endpoint anyone can POST to, so every malformed
-delivery is refused rather than raising.
+The scheme signs neither the connection id nor a time. The receiver (ar_dashboard/webhooks.py)
+closes both gaps itself: the URL carries a token naming the connection, and each accepted
+delivery is remembered by `replay_key` and dated by its records' newest `updated_at`
+(`newest_update`), so a replay is refused for as long as it could be accepted.
 """
 
 from __future__ import annotations
@@ -26,35 +24,27 @@ import hmac
 import json
 import logging
 import secrets
-import time
+from datetime import UTC, datetime
 from typing import Any
 
 logger = logging.getLogger(__name__)
 
 
-def canonical_data(value: Any) -> str:
-    """`value` as JavaScript's `JSON.stringify` writes it: compact, non-ASCII characters kept."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+def canonical_data(data: list) -> str:
+    """`data` as JavaScript's `JSON.stringify` writes it: compact, non-ASCII characters kept."""
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
 
 
-def _digest(data: list, nonce: str, secret: str, *, connection_id: str, timestamp: int) -> bytes:
-    message = canonical_data([timestamp, connection_id, nonce, data]).encode("utf-8")
-    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).digest()
+def _digest(data: list, nonce: str, secret: str) -> bytes:
+    message = (canonical_data(data) + nonce).encode("utf-8")
+    return hmac.new(secret.encode("utf-8"), message, hashlib.sha1).digest()
 
 
-def sign_webhook_payload(
-    data: list,
-    nonce: str,
-    secret: str,
-    *,
-    connection_id: str,
-    timestamp: int,
-    encoding: str = "hex",
-) -> str:
-    """The `sig` for this delivery (hex, or base64 if asked)."""
+def sign_webhook_payload(data: list, nonce: str, secret: str, *, encoding: str = "hex") -> str:
+    """The `sig` Unified.to would send for this `data` and `nonce` (hex, or base64 if asked)."""
     if not secret:
         raise ValueError("webhook secret is empty")
-    digest = _digest(data, nonce, secret, connection_id=connection_id, timestamp=timestamp)
+    digest = _digest(data, nonce, secret)
     if encoding == "hex":
         return digest.hex()
     if encoding == "base64":
@@ -63,12 +53,12 @@ def sign_webhook_payload(
 
 
 class MalformedDelivery(ValueError):
-    """The body is not a delivery at all, so there is no signature to check."""
+    """The body is not a Unified.to delivery at all, so there is no signature to check."""
 
 
 def parse_delivery(body: bytes | str | dict) -> dict[str, Any]:
-    """The delivery as a dict with list `data`, string `nonce`/`sig`/`webhook.connection_id`
-    and integer `timestamp`; MalformedDelivery if not.
+    """The delivery as a dict with list `data`, string `nonce`/`sig` and a non-empty string
+    `webhook.connection_id`; MalformedDelivery if not.
 
     RecursionError is caught too: a few kilobytes of `[[[[…` exhaust the JSON parser's stack,
     and an unauthenticated body must never get further than a refusal.
@@ -89,29 +79,19 @@ def parse_delivery(body: bytes | str | dict) -> dict[str, Any]:
     connection_id = webhook.get("connection_id") if isinstance(webhook, dict) else None
     if not isinstance(connection_id, str) or not connection_id:
         raise MalformedDelivery("webhook.connection_id (a string) is required")
-    timestamp = body.get("timestamp")
-    if not isinstance(timestamp, int) or isinstance(timestamp, bool) or timestamp < 0:
-        raise MalformedDelivery("timestamp (Unix seconds, an integer) is required")
     return body
 
 
-def delivery_digest(delivery: dict[str, Any], secret: str) -> bytes | None:
-    """The delivery's HMAC when its `sig` matches it, else None.
+def signature_matches(delivery: dict[str, Any], secret: str) -> bool:
+    """True only when the parsed delivery's `sig` is HMAC-SHA1(secret, data + nonce).
 
-    Hex or base64; the comparison is constant-time. The digest (not the `sig` as sent, which
-    has several spellings) identifies the delivery for replay detection. An empty secret
-    raises: it is a configuration mistake, and accepting would be worse.
+    Hex or base64; the comparison is constant-time. An empty secret raises: it is a
+    configuration mistake, and accepting would be worse.
     """
     if not secret:
         raise ValueError("webhook secret is empty: set the Unified.to workspace secret")
     try:
-        digest = _digest(
-            delivery["data"],
-            delivery["nonce"],
-            secret,
-            connection_id=delivery["webhook"]["connection_id"],
-            timestamp=delivery["timestamp"],
-        )
+        digest = _digest(delivery["data"], delivery["nonce"], secret)
         sig = delivery["sig"].strip().encode("utf-8")
     except RecursionError:  # parsed, but too deep to serialise again: nobody signed that
         raise MalformedDelivery("data is nested too deeply") from None
@@ -123,26 +103,47 @@ def delivery_digest(delivery: dict[str, Any], secret: str) -> bytes | None:
     matches = [hmac.compare_digest(sig.lower(), as_hex), hmac.compare_digest(sig, as_base64)]
     if not any(matches):
         logger.warning("Webhook refused: signature does not match")
-        return None
-    return digest
+    return any(matches)
 
 
-def signature_matches(delivery: dict[str, Any], secret: str) -> bool:
-    """True only when the parsed delivery's `sig` is the HMAC of its signed fields."""
-    return delivery_digest(delivery, secret) is not None
+def replay_key(delivery: dict[str, Any], secret: str) -> str:
+    """What identifies a (signature-checked) delivery for replay detection: HMAC-SHA256 of the
+    signed content (`data + nonce`), hex, 64 characters.
+
+    The same for every spelling of its `sig` (hex, upper-case hex, base64), and one-way: the
+    stored key is no signature that could be put back into a body.
+    """
+    message = (canonical_data(delivery["data"]) + delivery["nonce"]).encode("utf-8")
+    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
-def timestamp_is_fresh(delivery: dict[str, Any], tolerance_seconds: int, now: float) -> bool:
-    """True when the delivery was signed within `tolerance_seconds` of `now` (either way:
-    the sender's clock may run a little ahead)."""
-    return abs(now - delivery["timestamp"]) <= tolerance_seconds
+def newest_update(delivery: dict[str, Any]) -> datetime | None:
+    """The latest `updated_at` of the delivery's records (aware, UTC), or None if none has one.
+
+    Unified.to sends no timestamp of its own; its records carry `updated_at` (ISO 8601, a date
+    without a zone being UTC). Values that are not such a date are skipped, not trusted.
+    """
+    newest = None
+    for record in delivery["data"]:
+        value = record.get("updated_at") if isinstance(record, dict) else None
+        if not isinstance(value, str) or not value.strip():
+            continue
+        text = value.strip()
+        if text.endswith(("Z", "z")):
+            text = text[:-1] + "+00:00"
+        try:
+            parsed = datetime.fromisoformat(text)
+            parsed = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(UTC)
+        except (ValueError, OverflowError):  # not a date, or year 1/9999 shifted out of range
+            continue
+        newest = parsed if newest is None or parsed > newest else newest
+    return newest
 
 
 def verify_webhook_signature(body: bytes | str | dict, secret: str) -> bool:
     """True only when `body` (raw, or its parsed JSON) is a delivery signed with `secret`.
 
-    A malformed body is refused (False, logged why); an empty secret raises. Freshness and
-    replay are the receiver's to check (they need a clock and a memory).
+    A malformed body is refused (False, logged why); an empty secret raises.
     """
     if not secret:
         raise ValueError("webhook secret is empty: set the Unified.to workspace secret")
@@ -171,11 +172,9 @@ def webhook_delivery(
     secret: str,
     event: str = "updated",
     nonce: str | None = None,
-    timestamp: int | None = None,
 ) -> dict:
     """A signed body shaped like a Unified.to delivery, for the sandbox, demo and tests."""
     nonce = nonce or secrets.token_hex(8)
-    timestamp = int(time.time()) if timestamp is None else timestamp
     return {
         "data": records,
         "webhook": {
@@ -185,9 +184,6 @@ def webhook_delivery(
             "webhook_type": "virtual",
         },
         "nonce": nonce,
-        "timestamp": timestamp,
-        "sig": sign_webhook_payload(
-            records, nonce, secret, connection_id=connection_id, timestamp=timestamp
-        ),
+        "sig": sign_webhook_payload(records, nonce, secret),
         "type": "VIRTUAL",
     }

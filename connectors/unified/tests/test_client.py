@@ -617,21 +617,16 @@ SECRET = "workspace-secret"
 DATA = [{"id": "inv-1", "name": "Société Générale", "total_amount": 12.5, "lines": [1, 2]}]
 
 
-TS = 1_764_492_000
-
-
 def _delivery(**changes) -> dict:
     delivery = webhook_delivery(
-        DATA, connection_id=CONN, object_type="invoice", secret=SECRET, nonce="n-1", timestamp=TS
+        DATA, connection_id=CONN, object_type="invoice", secret=SECRET, nonce="n-1"
     )
     return {**delivery, **changes}
 
 
 def test_webhook_signature_round_trip_from_raw_bytes_and_parsed_json():
     delivery = _delivery()
-    assert delivery["sig"] == sign_webhook_payload(
-        DATA, "n-1", SECRET, connection_id=CONN, timestamp=TS
-    )
+    assert delivery["sig"] == sign_webhook_payload(DATA, "n-1", SECRET)
     assert delivery["webhook"]["object_type"] == "accounting_invoice"
     raw = json.dumps(delivery, ensure_ascii=False).encode("utf-8")
     assert verify_webhook_signature(raw, SECRET)
@@ -639,20 +634,26 @@ def test_webhook_signature_round_trip_from_raw_bytes_and_parsed_json():
 
 
 def test_webhook_signature_accepts_base64_and_uppercase_hex():
-    base64_sig = sign_webhook_payload(
-        DATA, "n-1", SECRET, connection_id=CONN, timestamp=TS, encoding="base64"
-    )
+    base64_sig = sign_webhook_payload(DATA, "n-1", SECRET, encoding="base64")
     assert verify_webhook_signature(_delivery(sig=base64_sig), SECRET)
     assert verify_webhook_signature(_delivery(sig=_delivery()["sig"].upper()), SECRET)
 
 
-def test_webhook_signature_is_hmac_sha256_of_timestamp_connection_nonce_and_data():
-    message = (
-        f'[{TS},"{CONN}","n-1",'
-        '[{"id":"inv-1","name":"Société Générale","total_amount":12.5,"lines":[1,2]}]]'
-    )
-    expected = hmac.new(SECRET.encode(), message.encode(), hashlib.sha256).hexdigest()
-    assert sign_webhook_payload(DATA, "n-1", SECRET, connection_id=CONN, timestamp=TS) == expected
+def test_webhook_signature_is_unified_tos_hmac_sha1_of_compact_data_plus_nonce():
+    expected = hmac.new(
+        SECRET.encode(),
+        (
+            '[{"id":"inv-1","name":"Société Générale","total_amount":12.5,"lines":[1,2]}]n-1'
+        ).encode(),
+        hashlib.sha1,
+    ).hexdigest()
+    assert sign_webhook_payload(DATA, "n-1", SECRET) == expected
+
+
+def test_unified_to_does_not_sign_the_connection_id():
+    """Why the receiver binds the connection through its URL instead (ar_dashboard.webhooks)."""
+    other = {**_delivery()["webhook"], "connection_id": "conn_other"}
+    assert verify_webhook_signature(_delivery(webhook=other), SECRET)
 
 
 @pytest.mark.parametrize(
@@ -660,11 +661,10 @@ def test_webhook_signature_is_hmac_sha256_of_timestamp_connection_nonce_and_data
     [
         {"data": [{**DATA[0], "total_amount": 1250}]},
         {"nonce": "n-2"},
-        {"timestamp": TS + 1},
-        {"webhook": {**_delivery()["webhook"], "connection_id": "conn_other"}},
-        {"sig": "0" * 64},
+        {"sig": "0" * 40},
         {"sig": None},
         {"data": {"id": "inv-1"}},
+        {"webhook": {"event": "updated"}},
     ],
 )
 def test_a_tampered_or_incomplete_webhook_is_refused(changes):

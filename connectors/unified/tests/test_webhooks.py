@@ -1,14 +1,18 @@
 """Parsing a webhook body: what is not a Unified.to delivery is said to be so, never raised."""
 
+import hashlib
+import hmac
 import json
+from datetime import UTC, datetime
 
 import pytest
 
 from connectors.unified.webhooks import (
     MalformedDelivery,
+    newest_update,
     parse_delivery,
+    replay_key,
     signature_matches,
-    timestamp_is_fresh,
     verify_webhook_signature,
     webhook_delivery,
 )
@@ -47,8 +51,6 @@ def test_a_delivery_parses_from_bytes_text_or_a_dict():
         (json.dumps(_delivery(sig=None)), "required"),
         (json.dumps(_delivery(data={"id": 1})), "required"),
         (json.dumps({"data": [], "sig": "s"}), "required"),
-        (json.dumps(_delivery(timestamp=None)), "timestamp"),
-        (json.dumps(_delivery(timestamp="1764492000")), "timestamp"),
         (json.dumps(_delivery(webhook={})), "connection_id"),
     ],
 )
@@ -70,12 +72,28 @@ def test_a_lone_surrogate_is_malformed_not_a_unicode_error():
         signature_matches(delivery, SECRET)
 
 
-def test_freshness_is_within_the_tolerance_either_way():
-    body = _delivery(timestamp=1_000_000)
-    assert timestamp_is_fresh(body, 300, now=1_000_300)
-    assert timestamp_is_fresh(body, 300, now=999_700)
-    assert not timestamp_is_fresh(body, 300, now=1_000_301)
-    assert not timestamp_is_fresh(body, 300, now=999_699)
+def test_the_replay_key_is_hmac_sha256_of_the_signed_content_whatever_the_sig_spelling():
+    message = b'[{"id":"inv-1","total_amount":12.5}]n-1'
+    expected = hmac.new(SECRET.encode(), message, hashlib.sha256).hexdigest()
+    assert replay_key(_delivery(), SECRET) == expected
+    assert replay_key(_delivery(sig=_delivery()["sig"].upper()), SECRET) == expected
+    assert replay_key(_delivery(nonce="n-2"), SECRET) != expected
+
+
+def test_the_newest_updated_at_dates_a_delivery():
+    data = [
+        {"id": "1", "updated_at": "2026-03-01T10:00:00Z"},
+        {"id": "2", "updated_at": "2026-03-02T10:00:00+02:00"},  # 08:00 UTC: the newest
+        {"id": "3", "updated_at": "2026-03-02T07:59:59"},  # no zone: UTC
+        {"id": "4", "updated_at": "not a date"},
+        {"id": "5", "updated_at": 1764492000},
+        {"id": "6", "updated_at": "0001-01-01T00:00:00+14:00"},  # out of range in UTC
+        {"id": "7"},
+        "not an object",
+    ]
+    assert newest_update({"data": data}) == datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
+    assert newest_update({"data": data[3:]}) is None
+    assert newest_update({"data": []}) is None
 
 
 def test_signature_matches_a_signed_delivery_only():
