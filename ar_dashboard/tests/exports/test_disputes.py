@@ -94,6 +94,7 @@ def test_drill_down_page_marks_the_disputed_document(web, disputed, ledger):
 
     assert html.count('class="document-row disputed"') == 1
     assert html.count('class="document-row"') == 3
-    assert "Since 2026-06-20: Short shipment" in html
+    # Dates in the company's locale (UTC: plain English), like every date on the page.
+    assert "Since Jun 20, 2026: Short shipment" in html
     row = html.split('class="document-row disputed"')[1].split("</tr>")[0]
     assert disputed.d30.number in row
