@@ -29,7 +29,9 @@ def test_a_message_is_shown_whole_not_letter_by_letter(page, company_a):
     """A parameter's error may be one message, not a list: it must not be joined per letter."""
     response = page.get("/ar/", {"bucket": "7_9"})
     assert response.status_code == 400
-    assert "<code>bucket</code>: Must be one of current, 1_30" in response.content.decode()
+    html = response.content.decode()
+    message = "&#x27;7_9&#x27; is not a bucket. Must be one of current, 1_30"
+    assert f"<code>bucket</code>: {message}" in html
 
 
 def test_the_as_of_bounds_render(page, company_a):

@@ -148,8 +148,10 @@ def test_invoice_details_checks_the_customer_on_the_primary(api, ledger):
 
     assert response.status_code == 200
     assert response.json()["count"] == 4  # Globex's USD documents open on 2026-06-30
-    # the customer (path), the company, the customer filter: all access checks
-    assert len(primary) == 3
+    # the customer (path), the company, the customer filter: all access checks; and the open
+    # disputes (collection activity users write: read-your-writes, read after the answer cache)
+    assert len(primary) == 4
+    assert "ar_collections_dispute" in primary[-1]
     assert not any(_reads_ledger(sql) for sql in primary)
     assert any(_reads_ledger(sql) for sql in replica)
 
