@@ -17,8 +17,6 @@ from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ar_dashboard.services.sync_failures import one_line  # noqa: F401 - re-exported
-
 if TYPE_CHECKING:
     from ar_dashboard.models import Company, SyncLog
     from connectors.unified.client import UnifiedClient
@@ -34,6 +32,13 @@ class StepResult(NamedTuple):
 
     value: Any
     metadata: dict[str, Any]
+
+
+def one_line(exc: BaseException) -> str:
+    """`Type: message` on one line, the form `sync_ar` shows (the SyncLog's "Detail:")."""
+    from ar_dashboard.services.sync_failures import one_line as detail  # not at import: no Django
+
+    return detail(exc)
 
 
 class SyncAlreadyFailed(Exception):
