@@ -158,7 +158,9 @@ def test_a_failing_sync_shows_its_reason(
     page.screenshot(path=f"{SCREENSHOTS}/6-failed.png")
     assert page.locator("#sync-status").inner_text() == "Failed"
     error = page.locator("#sync-error").inner_text()
-    assert error.startswith("The sync failed: UnifiedHTTPError: GET ")
+    # The reason in words first, then the technical detail.
+    assert error.startswith("The sync failed: Unified.to does not know this connection (HTTP 404)")
+    assert "Detail: UnifiedHTTPError: GET " in error
     assert "404" in error and "sbx_unknown" in error
 
 
