@@ -24,6 +24,7 @@ import time_machine
 from django.core.handlers.wsgi import WSGIHandler
 from django.db import connection, connections
 from django.test import RequestFactory
+from django.utils import timezone
 
 from ar_dashboard.models import SyncLog
 from ar_dashboard.services.sync import reaped_message
@@ -99,7 +100,9 @@ def test_sync_ar_killed_mid_load_leaves_the_ledger_and_its_dead_log_is_reaped(sa
         "DEBUG": "true",
     }
     child = subprocess.Popen(  # noqa: S603 — our own interpreter and script
-        [sys.executable, "-c", CHILD, NOW.isoformat(), CONNECTION, sandbox.base_url],
+        # The child's clock starts where this test's (travelling) clock is now, so its sync is
+        # requested after the first one, as a real later sync would be.
+        [sys.executable, "-c", CHILD, timezone.now().isoformat(), CONNECTION, sandbox.base_url],
         env=env,
         cwd=PROJECT_ROOT,
         stdout=subprocess.PIPE,
