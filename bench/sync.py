@@ -128,7 +128,10 @@ def _in_child(
     log_path: Path,
     stop: str | None = None,
 ) -> SyncRun:
-    argv = [sys.executable, str(PROJECT_ROOT / "manage.py"), *command]
+    # No system checks, as `call_command` (the in-process run) runs none: the bench serves
+    # with plain static storage and never collects static files, so ar.E001 (manifest
+    # missing with DEBUG off) would stop every sync before its first step.
+    argv = [sys.executable, str(PROJECT_ROOT / "manage.py"), *command, "--skip-checks"]
     with open(log_path, "w") as log:
         started = time.monotonic()
         child = subprocess.Popen(  # noqa: S603 - our own manage.py, fixed arguments
