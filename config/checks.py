@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
 from django.core.files.storage import storages
 
@@ -31,8 +31,11 @@ def static_manifest_errors() -> list[Error]:
     ]
 
 
-@register()
+@register(Tags.staticfiles, deploy=True)
 def static_manifest_check(app_configs, **kwargs) -> list[Error]:
+    """A deployment check (`check --deploy`): commands that serve no page (`migrate`, `sync_ar`,
+    the sync worker) must run in a container that never collected static files; the web
+    server itself refuses to start without them (`fail_without_static_manifest`)."""
     return static_manifest_errors()
 
 

@@ -138,10 +138,17 @@ def test_a_bad_database_url_is_a_clear_message_not_a_traceback(tmp_path, url, re
 
 
 def test_without_collectstatic_the_check_says_what_to_run(tmp_path):
-    result = run(["manage.py", "check"], tmp_path, manifest=False)
+    result = run(["manage.py", "check", "--deploy"], tmp_path, manifest=False)
     assert result.returncode == 1
     assert "(ar.E001) DEBUG is off and the static files are not collected" in result.stderr
     assert "Run `python manage.py collectstatic --noinput`" in result.stderr
+
+
+def test_commands_that_serve_no_page_run_without_collected_static(tmp_path):
+    """`migrate`, `sync_ar` and the sync worker run system checks too: not this deploy one."""
+    result = run(["manage.py", "check"], tmp_path, manifest=False)
+    assert result.returncode == 0, result.stderr
+    assert "ar.E001" not in result.stderr
 
 
 def test_without_collectstatic_the_wsgi_server_refuses_to_start(tmp_path):
