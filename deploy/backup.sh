@@ -50,12 +50,27 @@ mkdir -p "$dir"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 base="$dir/ar-dashboard-$stamp"
 [ ! -e "$base.dump" ] || die "$base.dump already exists (two backups in the same second?)"
-trap 'rm -f "$base.dump.partial" "$base.counts.partial"' EXIT
+work=$(mktemp -d "$dir/.backup.XXXXXX")
+psql_pid=
+cleanup() {
+  [ -z "$psql_pid" ] || kill "$psql_pid" 2>/dev/null || true
+  rm -rf "$work"
+  rm -f "$base.dump.partial" "$base.counts.partial"
+}
+trap cleanup EXIT
+# psql gone early (bad password, server down): writing to it fails and `set -e` exits through
+# cleanup, rather than SIGPIPE killing the script past its EXIT trap.
+trap '' PIPE
 
 # A session holds a repeatable-read transaction open: pg_dump dumps its exported snapshot and
 # the counts are read in the same snapshot, so they describe exactly what the dump holds.
-coproc PSQL { exec psql -X -q -A -t -v ON_ERROR_STOP=1 --dbname="$url"; }
-exec {to_psql}>&"${PSQL[1]}" {from_psql}<&"${PSQL[0]}"
+# The session is a background psql talking through two FIFOs, not a coproc: bash unsets a
+# coproc's PSQL/PSQL_PID variables as soon as it reaps the process, which under `set -u` made
+# `wait "$PSQL_PID"` fail ("unbound variable") whenever psql had already exited. $! is ours.
+mkfifo "$work/to-psql" "$work/from-psql"
+psql -X -q -A -t -v ON_ERROR_STOP=1 --dbname="$url" <"$work/to-psql" >"$work/from-psql" &
+psql_pid=$!
+exec {to_psql}>"$work/to-psql" {from_psql}<"$work/from-psql"
 printf '%s\n' "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;" \
   "SELECT pg_export_snapshot();" >&"$to_psql"
 IFS= read -r -t 60 snapshot <&"$from_psql" || die "could not open a snapshot on the database"
@@ -72,7 +87,10 @@ done
 [ "$line" = "-- end of counts --" ] || die "could not count the rows of the dumped snapshot"
 printf '%s\n' "COMMIT;" '\q' >&"$to_psql"
 exec {to_psql}>&-
-wait "$PSQL_PID" || die "psql ended with an error"
+wait "$psql_pid" || { psql_pid=; die "psql ended with an error"; }
+psql_pid=
+exec {from_psql}<&-
+rm -rf "$work"
 
 mv "$base.dump.partial" "$base.dump"
 mv "$base.counts.partial" "$base.counts"

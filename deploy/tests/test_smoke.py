@@ -556,8 +556,16 @@ def test_request_id_reaches_gunicorn(stack, session):
     answer = session.get("/ar/api/summary-stats/", params={"company": stack.company_id})
     access_log = (stack.nginx_log_dir / "ar-dashboard.access.log").read_text()
     nginx_ids = re.findall(r"rid=([0-9a-f]{32})", access_log)
-    gunicorn_ids = set(re.findall(r"rid=([0-9a-f]{32})", stack.gunicorn_log.read_text()))
     assert nginx_ids, "nginx logged no request id"
+    # gunicorn writes its access line after the last byte of the answer has gone out (gthread:
+    # resp.close(), then log.access), so the client can hold the answer before the line is in
+    # the log: wait for it a little rather than racing the worker.
+    deadline = time.monotonic() + 5
+    while True:
+        gunicorn_ids = set(re.findall(r"rid=([0-9a-f]{32})", stack.gunicorn_log.read_text()))
+        if nginx_ids[-1] in gunicorn_ids or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
     assert nginx_ids[-1] in gunicorn_ids
     if "config.request_id.RequestIdMiddleware" in settings.MIDDLEWARE:
         assert answer.headers["x-request-id"] == nginx_ids[-1]
