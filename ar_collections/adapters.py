@@ -16,7 +16,6 @@ from django.http import Http404
 
 from ar_dashboard import selectors
 from ar_dashboard.analytics import health
-from ar_dashboard.exports import pdf, xlsx
 from ar_dashboard.models import Company, Customer, Membership
 
 Role = Membership.Role
@@ -73,6 +72,8 @@ def customer_statement_name(*, as_of: date) -> str:
 
 def customer_statement(*, customer: Customer, as_of: date) -> Attachment:
     """The customer's statement of account on `as_of`: the exports' statement PDF."""
+    from ar_dashboard.exports import pdf  # PDF rendering is imported when a file is made
+
     content = pdf.customer_statement_pdf(customer=customer, as_of=as_of)
     return Attachment(customer_statement_name(as_of=as_of), content, PDF)
 
@@ -81,6 +82,8 @@ def aging_summary_files(
     *, company: Company, filters: selectors.ARFilters, generated_at: datetime
 ) -> list[Attachment]:
     """The aging summary as the export buttons make it: PDF and XLSX."""
+    from ar_dashboard.exports import pdf, xlsx  # imported when a file is made
+
     stem = f"aging-summary-{filters.as_of}"
     summary_pdf = pdf.aging_summary_pdf(company=company, filters=filters, generated_at=generated_at)
     summary_xlsx = xlsx.aging_summary_xlsx(

@@ -526,20 +526,21 @@ def _refresh_implied(
                 implied.append(row)
         wanted = {_key(row) for row in implied}
         existing = {
-            tuple(key): pk
-            for pk, *key in Allocation.objects.filter(
+            tuple(key): (pk, amount)
+            for pk, amount, *key in Allocation.objects.filter(
                 document_id__any_of=chunk, kind=Allocation.Kind.IMPLIED
-            ).values_list("id", *ROW_KEY)
+            ).values_list("id", "amount", *ROW_KEY)
         }
-        stale = [pk for key, pk in existing.items() if key not in wanted]
+        stale = [pk for key, (pk, _) in existing.items() if key not in wanted]
         for key in existing.keys() - wanted:
             changes.document(key[0], key[4])
         Allocation.objects.filter(id__in=stale).delete()
-        # An implied row already there under its key changes only in amount, which follows
-        # the document's paid part or its dated rows: both noted where they changed.
         _save(implied)
+        # New rows and rows whose amount moved (a document's balance change is noted by the
+        # rows that explain it, not by its own dates: `ledger_load._note_moves`).
         for row in implied:
-            if _key(row) not in existing:
+            before = existing.get(_key(row))
+            if before is None or before[1] != row.amount:
                 changes.document(row.document_id, row.allocated_on)
 
 

@@ -10,6 +10,7 @@ summaries are refreshed only for the customers and dates concerned.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -191,25 +192,59 @@ def _document_row(ctx: LoadContext, doc: DocumentRecord) -> tuple:
     )
 
 
-def _note_moves(ctx: LoadContext, existing: dict[str, tuple], rows: list[tuple], at: int) -> None:
-    """Each written row's customer and date, and the ones it had (a move names both)."""
+def _note_moves(
+    ctx: LoadContext,
+    existing: dict[str, tuple],
+    rows: list[tuple],
+    at: int,
+    history: Callable[[tuple, tuple], bool] | None = None,
+) -> None:
+    """Each written row's customer and date, and the ones it had (a move names both).
+
+    Given `history(before, row)`, a row for which it says the past is unchanged names its
+    customer but no date: what changed is its balance, and the allocation rows that moved it
+    are noted with their own dates (a paid invoice then refreshes today, not 24 month-ends).
+    """
     if ctx.changes.everything:
         return
     for row in rows:
         ctx.changes.customer(row[2])
-        ctx.changes.on(row[at])
         before = existing.get(row[1])
         if before is not None:
             ctx.changes.customer(before[1])
+            if history is not None and history(before, row):
+                continue
             ctx.changes.on(before[2])
+        ctx.changes.on(row[at])
+
+
+# What a document's past balances depend on besides its allocations (DESIGN.md: balance on
+# a date = current balance + effective allocations dated after it), in `_existing` order.
+HISTORY_FIELDS = ("customer_id", "posted_on", "due_on", "doc_type", "currency", "total")
+_HISTORY_AT = tuple(
+    DOCUMENT_COLUMNS.index(name)
+    for name in ("customer", "posted_on", "due_on", "doc_type", "currency", "total")
+)
+_STATUS_AT = DOCUMENT_COLUMNS.index("source_status")
+
+
+def _same_history(before: tuple, row: tuple) -> bool:
+    """True when the stored document (pk, *HISTORY_FIELDS, status) and the new row differ in
+    nothing a past date sees: same customer, dates, type, currency, total, and still in AR
+    or still out of it (OPEN → PAID is a balance change, VOIDED is not)."""
+    *fields, status = before[1:]
+    doc_type = row[DOCUMENT_COLUMNS.index("doc_type")]
+    return tuple(fields) == tuple(row[i] for i in _HISTORY_AT) and aging.counts_as_ar(
+        doc_type, status
+    ) == aging.counts_as_ar(doc_type, row[_STATUS_AT])
 
 
 def _load_documents(ctx: LoadContext, parsed: ParsedBatch) -> None:
     ids = [d.id for d in parsed.documents]
-    existing = _existing(Invoice, ctx.company, ids, "customer_id", "posted_on")
+    existing = _existing(Invoice, ctx.company, ids, *HISTORY_FIELDS, "source_status")
     _tally(ctx, "documents", ids, existing)
     rows = [_document_row(ctx, doc) for doc in parsed.documents]
-    _note_moves(ctx, existing, rows, DOCUMENT_COLUMNS.index("posted_on"))
+    _note_moves(ctx, existing, rows, DOCUMENT_COLUMNS.index("posted_on"), _same_history)
     bulk.rows_upsert(
         Invoice, DOCUMENT_COLUMNS, rows, unique=("company", "external_id"), update=DOCUMENT_FIELDS
     )
