@@ -66,21 +66,23 @@ def suspicious_rows(ledger_validated: Any) -> AssetCheckResult:
 @asset_check(
     asset="ledger_loaded",
     additional_ins={"sync_plan": AssetIn("sync_plan")},
-    description="Every open document's balance is at most its total (in magnitude).",
+    description="Every open document the load wrote has a balance at most its total.",
 )
 def balances_within_totals(
     ledger_loaded: Any, sync_plan: dict, django: DjangoResource
 ) -> AssetCheckResult:
-    return check_result(verdicts.balances_within_totals_check(sync_plan["company_id"]))
+    return check_result(
+        verdicts.balances_within_totals_check(sync_plan["company_id"], ledger_loaded)
+    )
 
 
 @asset_check(
     asset="ledger_loaded",
     additional_ins={"sync_plan": AssetIn("sync_plan")},
-    description="Every loaded document is in a valid ISO 4217 currency.",
+    description="Every document the load wrote is in a valid ISO 4217 currency.",
 )
 def currency_codes(ledger_loaded: Any, sync_plan: dict, django: DjangoResource) -> AssetCheckResult:
-    return check_result(verdicts.currency_codes_check(sync_plan["company_id"]))
+    return check_result(verdicts.currency_codes_check(sync_plan["company_id"], ledger_loaded))
 
 
 @asset_check(

@@ -101,13 +101,17 @@ def _steps(config: dict, run_id: str, client: ClientFactory) -> list[_Step]:
         _Step(
             "ledger_loaded_balances_within_totals",
             ("ledger_loaded", "sync_plan"),
-            lambda v: verdicts.balances_within_totals_check(v["sync_plan"]["company_id"]),
+            lambda v: verdicts.balances_within_totals_check(
+                v["sync_plan"]["company_id"], v["ledger_loaded"]
+            ),
             check="ledger_loaded.balances_within_totals",
         ),
         _Step(
             "ledger_loaded_currency_codes",
             ("ledger_loaded", "sync_plan"),
-            lambda v: verdicts.currency_codes_check(v["sync_plan"]["company_id"]),
+            lambda v: verdicts.currency_codes_check(
+                v["sync_plan"]["company_id"], v["ledger_loaded"]
+            ),
             check="ledger_loaded.currency_codes",
         ),
         _Step(

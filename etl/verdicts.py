@@ -8,6 +8,7 @@ Dagster. Checks do not block: the sync has committed by the time they run, and a
 is shown in Dagster (and by `sync_ar`) next to the run it judged.
 """
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -151,12 +152,39 @@ def rejected_records_verdict(rejected: list[Mapping[str, Any]]) -> Verdict:
     return Verdict(passed=True, metadata={"rejected": 0})
 
 
-def _open_documents(company_id: int):
-    from ar_dashboard import aging
+def _changed_documents(company_id: int, loaded: Any = None):
+    """The company's documents the load `loaded` may have written: those of the customers its
+    delta names (and of no customer when it names the unknown one); all of them without a
+    delta (a first sync, too much changed, or no load value). Documents of other customers
+    were judged by the sync that wrote them, so a quiet sync checks nothing, not 1M rows."""
+    from django.db.models import Q
+
+    from ar_dashboard.expressions import IdSet
     from ar_dashboard.models import Invoice
 
+    documents = Invoice.objects.filter(company_id=company_id)
+    delta = getattr(loaded, "delta", None)
+    if delta is None or delta.customer_ids is None:
+        return documents
+    scope = Q(customer_id__in=IdSet(delta.customer_ids))
+    if delta.unknown_customer:
+        scope |= Q(customer_id__isnull=True)
+    return documents.filter(scope)
+
+
+def _scope(loaded: Any) -> str:
+    delta = getattr(loaded, "delta", None)
+    if delta is None or delta.customer_ids is None:
+        return "every customer"
+    return f"{len(delta.customer_ids) + delta.unknown_customer} customers changed by this load"
+
+
+def _open_documents(company_id: int, loaded: Any = None):
+    from ar_dashboard import aging
+
     return (
-        Invoice.objects.filter(company_id=company_id, doc_type__in=aging.AR_DOC_TYPES)
+        _changed_documents(company_id, loaded)
+        .filter(doc_type__in=aging.AR_DOC_TYPES)
         .exclude(source_status__in=aging.EXCLUDED_STATUSES)
         .exclude(balance=0)
     )
@@ -215,27 +243,29 @@ def suspicious_rows_check(ledger_validated: Any) -> Verdict:
     return suspicious_rows_verdict(ledger_validated.warnings)
 
 
-def balances_within_totals_check(company_id: int) -> Verdict:
-    """Every open document's balance is at most its total (in magnitude)."""
+def balances_within_totals_check(company_id: int, loaded: Any = None) -> Verdict:
+    """Every open document the load `loaded` may have written has a balance at most its total
+    (in magnitude); without `loaded`, every open document of the company."""
     rows = (
-        _open_documents(company_id)
+        _open_documents(company_id, loaded)
         .order_by("external_id")
         .values_list("external_id", "total", "balance")
     )
-    return balances_within_totals_verdict(rows.iterator())
+    verdict = balances_within_totals_verdict(rows.iterator())
+    return dataclasses.replace(verdict, metadata={**verdict.metadata, "scope": _scope(loaded)})
 
 
-def currency_codes_check(company_id: int) -> Verdict:
-    """Every loaded document is in a valid ISO 4217 currency."""
-    from ar_dashboard.models import Invoice
-
+def currency_codes_check(company_id: int, loaded: Any = None) -> Verdict:
+    """Every document the load `loaded` may have written (without it, every document) is in a
+    valid ISO 4217 currency."""
     currencies = (
-        Invoice.objects.filter(company_id=company_id)
+        _changed_documents(company_id, loaded)
         .order_by()
         .values_list("currency", flat=True)
         .distinct()
     )
-    return currency_codes_verdict(currencies)
+    verdict = currency_codes_verdict(currencies)
+    return dataclasses.replace(verdict, metadata={**verdict.metadata, "scope": _scope(loaded)})
 
 
 def totals_reconcile_check(ar_summary: dict) -> Verdict:

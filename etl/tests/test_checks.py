@@ -100,3 +100,55 @@ def test_reconcile_check_reads_the_database_and_catches_a_stale_summary(run_sync
     assert not result.passed
     assert result.metadata["mismatched"].value == 1
     assert "EUR" in result.description
+
+
+@pytest.mark.django_db
+def test_ledger_checks_judge_the_customers_the_load_changed(company_a):
+    """c1's open invoice has a balance above its total and a currency no one knows; c2's is
+    clean. A load whose delta names c2 only checks c2's documents (c1's were judged by the
+    load that wrote them): both checks pass and say so; a delta naming c1, "everything" or no
+    load value (a direct call) see the bad document."""
+    from datetime import date
+
+    from ar_dashboard.models import Customer, Invoice
+    from ar_dashboard.services.load_delta import LoadDelta
+    from etl import verdicts
+
+    c1, c2 = (
+        Customer.objects.create(company=company_a, external_id=x, name=x) for x in ("c1", "c2")
+    )
+    common = {"company": company_a, "posted_on": date(2026, 1, 5), "due_on": date(2026, 2, 4)}
+    Invoice.objects.create(
+        customer=c1, external_id="bad", currency="XXQ", total=D(100), balance=D(150), **common
+    )
+    Invoice.objects.create(
+        customer=c2, external_id="ok", currency="USD", total=D(100), balance=D(40), **common
+    )
+
+    class Loaded:
+        def __init__(self, delta):
+            self.delta = delta
+
+    only_c2 = Loaded(LoadDelta(frozenset({c2.pk}), date(2026, 3, 1)))
+    balances = verdicts.balances_within_totals_check(company_a.pk, only_c2)
+    assert balances.passed
+    assert balances.metadata == {
+        "offending": 0,
+        "checked": 1,
+        "scope": "1 customers changed by this load",
+    }
+    currencies = verdicts.currency_codes_check(company_a.pk, only_c2)
+    assert currencies.passed and currencies.metadata["currencies"] == ["USD"]
+
+    quiet = Loaded(LoadDelta(frozenset(), None))
+    assert verdicts.balances_within_totals_check(company_a.pk, quiet).metadata["checked"] == 0
+
+    for loaded in (
+        Loaded(LoadDelta(frozenset({c1.pk}), None)),
+        Loaded(LoadDelta.everything()),
+        None,
+    ):
+        balances = verdicts.balances_within_totals_check(company_a.pk, loaded)
+        assert not balances.passed and balances.metadata["ids"] == ["bad"]
+        currencies = verdicts.currency_codes_check(company_a.pk, loaded)
+        assert not currencies.passed and currencies.metadata["invalid"] == ["XXQ"]
