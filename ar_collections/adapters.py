@@ -50,8 +50,9 @@ def _require(user, company: Company, role: str) -> None:
 
 def risk_bands(*, company: Company, filters: selectors.ARFilters) -> dict[int, str]:
     """{customer id: "low" | "medium" | "high"}: the analytics risk score on `as_of` over the
-    customer's whole balance in the currency (the same bands as the `band` filter)."""
-    return health.customer_bands(company=company, filters=filters)
+    customer's whole balance in the currency (the same bands as the `band` filter, from the
+    same cached answer)."""
+    return health.cached_bands(company=company, filters=filters)
 
 
 @dataclass(frozen=True)

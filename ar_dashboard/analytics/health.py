@@ -107,25 +107,30 @@ def customer_bands(*, company: Company, filters: ARFilters) -> dict[int, str]:
     return {row.customer_id: row.risk.band for row in rows}
 
 
-def customers_in_band(*, company: Company, filters: ARFilters, band: str) -> frozenset[int]:
-    """The ids of the customers in `band` (customer_bands), from the answer cache when it has
-    them: keyed by the ledger version, as_of, currency and basis like every cached answer."""
+def cached_bands(*, company: Company, filters: ARFilters) -> dict[int, str]:
+    """customer_bands from the answer cache when it has them (keyed by the ledger version,
+    as_of, currency and basis like every cached answer): the band filter and the collections
+    worklist then score the customers once per ledger version and date, not per request."""
     whole = ARFilters(
         as_of=filters.as_of, today=filters.today, currency=filters.currency, basis=filters.basis
     )
 
     def compute() -> dict:
-        bands = customer_bands(company=company, filters=whole)
-        return {"ids": sorted(pk for pk, b in bands.items() if b == band)}
+        by_band: dict[str, list[int]] = {}
+        for pk, band in sorted(customer_bands(company=company, filters=whole).items()):
+            by_band.setdefault(band, []).append(pk)
+        return by_band
 
     answer = answer_cache.fetch(
-        endpoint="risk-bands",
-        company=company,
-        filters=whole,
-        params={"band": band},
-        compute=compute,
+        endpoint="risk-bands", company=company, filters=whole, params={}, compute=compute
     )
-    return frozenset(answer.data["ids"])
+    return {pk: band for band, ids in answer.data.items() for pk in ids}
+
+
+def customers_in_band(*, company: Company, filters: ARFilters, band: str) -> frozenset[int]:
+    """The ids of the customers in `band` (cached_bands)."""
+    bands = cached_bands(company=company, filters=filters)
+    return frozenset(pk for pk, b in bands.items() if b == band)
 
 
 def _sorted(rows: list[HealthRow], sort: str) -> list[HealthRow]:
