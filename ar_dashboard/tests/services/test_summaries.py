@@ -175,3 +175,107 @@ def test_month_end_answers_come_from_the_stored_rows(company, django_assert_num_
     ARSnapshot.objects.filter(company=company).delete()
     assert asdict(stored) == asdict(selectors.summary_stats(company=company, filters=filters))
     assert stored.total_ar != 0
+
+
+def _open_invoices(ledger, count: int, before: str) -> list[dict]:
+    """`count` USD invoices of the demo ledger open now, posted before `before`, by id."""
+    rows = [
+        r
+        for r in ledger.invoices
+        if r.get("type") == "INVOICE"
+        and r["id"].startswith("inv_0")  # not one of the dirty records
+        and isinstance(r.get("posted_at"), str)
+        and r.get("currency") == "USD"
+        and r.get("status") not in ("VOIDED", "DRAFT", "DELETED")
+        and float(r.get("balance_amount") or 0) > 0
+        and r["posted_at"] < before
+    ]
+    return sorted(rows, key=lambda r: r["id"])[:count]
+
+
+def test_an_incremental_loads_delta_stores_what_a_full_rebuild_would():
+    """Through the real load (`ledger_commit`: load, delta, summaries in one transaction):
+    invoices paid in full today and back-dated into June, a balance dropping with no payment,
+    an implied payment growing under the same date, a due date moved, a void — the rows and
+    snapshots the delta rewrote equal a rebuild of every stored date from scratch."""
+    from ar_dashboard.services.sync import ledger_commit
+
+    ledger = generate_demo_ledger(today=TODAY, customers=30, months=26, dirty=True)
+    company = CompanyFactory(name="Demo", home_currency="USD", timezone="America/New_York")
+    batch = ExtractBatch(
+        contacts=ledger.contacts,
+        invoices=ledger.invoices,
+        creditmemos=ledger.creditmemos,
+        payments=ledger.payments,
+    )
+    ledger_commit(
+        company=company, parsed=ledger_parse(batch=batch), full=True, batch=batch, today=TODAY
+    )
+
+    paid_now, paid_june, dropped, implied, moved, voided = _open_invoices(ledger, 6, "2026-05-01")
+    stamp = "2026-11-14T15:00:00Z"
+
+    def edited(record: dict, **changes) -> dict:
+        return {**record, **changes, "updated_at": stamp}
+
+    def paying(pid: str, record: dict, amount, paid_at: str) -> dict:
+        return {
+            "id": pid,
+            "contact_id": record["contact_id"],
+            "total_amount": amount,
+            "currency": "USD",
+            "paid_at": paid_at,
+            "status": "SUCCEEDED",
+            "updated_at": stamp,
+            "allocations": [
+                {"object_type": "INVOICE", "object_id": record["id"], "amount": amount}
+            ],
+        }
+
+    def settled(record: dict, amount) -> dict:
+        paid = D(str(record.get("paid_amount") or 0)) + D(str(amount))
+        balance = D(str(record["total_amount"])) - paid
+        return edited(
+            record,
+            paid_amount=str(paid),
+            balance_amount=str(balance),
+            status="PAID" if balance == 0 else record["status"],
+        )
+
+    def load(batch: ExtractBatch):
+        """One incremental sync's load; its partial refresh must equal a full rebuild."""
+        loaded = ledger_commit(
+            company=company, parsed=ledger_parse(batch=batch), full=False, batch=batch, today=TODAY
+        )
+        assert loaded.delta.customer_ids is not None  # a partial refresh, not everything
+        partial = stored_state(company)
+        summaries_refresh(company=company, today=TODAY, delta=LoadDelta.everything())
+        rebuilt = stored_state(company)
+        assert partial[0] == rebuilt[0]
+        assert [s[:-1] for s in partial[1]] == [s[:-1] for s in rebuilt[1]]
+        return loaded.delta
+
+    # `implied` gets an implied payment dated 2026-10-01 (its `paid_at`), then, in a later
+    # sync, one twice as large under the same date: only the implied row's amount moves.
+    quarter = D(str(implied["balance_amount"])) / 4
+    first = {**settled(implied, quarter), "paid_at": "2026-10-01T00:00:00Z"}
+    assert load(ExtractBatch(invoices=[first])).since == date(2026, 10, 1)
+    second = {**settled(implied, quarter * 2), "paid_at": "2026-10-01T00:00:00Z"}
+    assert load(ExtractBatch(invoices=[second])).since == date(2026, 10, 1)
+
+    edits = ExtractBatch(
+        invoices=[
+            settled(paid_now, paid_now["balance_amount"]),
+            settled(paid_june, paid_june["balance_amount"]),
+            settled(dropped, D(str(dropped["balance_amount"])) / 2),
+            second,
+            edited(moved, due_at="2026-07-31T00:00:00Z"),
+            edited(voided, status="VOIDED"),
+        ],
+        payments=[
+            paying("pay-now", paid_now, paid_now["balance_amount"], "2026-11-14T00:00:00Z"),
+            paying("pay-june", paid_june, paid_june["balance_amount"], "2026-06-15T00:00:00Z"),
+        ],
+    )
+    delta = load(edits)
+    assert delta.since is not None and delta.since < date(2026, 5, 1)  # the moved due date
