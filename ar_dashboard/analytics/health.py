@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import CharField, Min, Q, Value
@@ -64,8 +65,13 @@ def customer_health(
     late = payments.lateness_by_customer(
         company=company, currency=filters.currency, as_of=filters.as_of
     )
+    # The score asks only whether a payment came within BROKEN_SILENCE_DAYS: the older past
+    # is not read (a customer silent that long is absent, scored as never paid: the same).
     last_paid = payments.last_payment_by_customer(
-        company=company, currency=filters.currency, as_of=filters.as_of
+        company=company,
+        currency=filters.currency,
+        as_of=filters.as_of,
+        since=filters.as_of - timedelta(days=metrics.BROKEN_SILENCE_DAYS),
     )
     rows = []
     for row in _open_by_customer(company, replace(filters, band=None, band_customers=None)):

@@ -194,10 +194,16 @@ def company_days_late(*, company: Company, currency: str, as_of: date) -> int | 
     return metrics.whole_days_of(row["w"], row["a"])
 
 
-def last_payment_by_customer(*, company: Company, currency: str, as_of: date) -> dict:
-    """customer id → date of the last payment applied to one of its invoices on or before as_of."""
+def last_payment_by_customer(
+    *, company: Company, currency: str, as_of: date, since: date | None = None
+) -> dict:
+    """customer id → date of the last payment applied to one of its invoices on or before
+    as_of (and on or after `since`: a customer paying nothing in that window is absent, read
+    over the window's allocations only, by the `allocation_company_date` index)."""
+    window = Q(allocated_on__gte=since) if since is not None else Q()
     rows = (
         Allocation.objects.filter(
+            window,
             company=company,
             effective=True,
             kind__in=(Allocation.Kind.PAYMENT, Allocation.Kind.IMPLIED),

@@ -44,6 +44,7 @@ from ar_dashboard.metrics.kpi import (
     weighted_mean_days,
 )
 from ar_dashboard.metrics.risk import (
+    BROKEN_SILENCE_DAYS,
     RISK_BANDS,
     RISK_DESCRIPTIONS,
     RISK_WEIGHTS,
@@ -56,6 +57,7 @@ from ar_dashboard.metrics.risk import (
 )
 
 __all__ = [
+    "BROKEN_SILENCE_DAYS",
     "CEIMonth",
     "DOUBTFUL_DAYS",
     "DSO_PERIODS",
