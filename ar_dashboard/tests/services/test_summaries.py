@@ -34,8 +34,8 @@ SNAPSHOT_FIGURES = (
 )
 
 
-@pytest.fixture
-def company() -> Company:
+def demo():
+    """The dirty demo ledger of 30 customers, its whole extract, and an empty company."""
     ledger = generate_demo_ledger(today=TODAY, customers=30, months=26, dirty=True)
     company = CompanyFactory(name="Demo", home_currency="USD", timezone="America/New_York")
     batch = ExtractBatch(
@@ -44,6 +44,12 @@ def company() -> Company:
         creditmemos=ledger.creditmemos,
         payments=ledger.payments,
     )
+    return ledger, batch, company
+
+
+@pytest.fixture
+def company() -> Company:
+    _, batch, company = demo()
     ledger_load(company=company, parsed=ledger_parse(batch=batch))
     company.refresh_from_db()
     return company
@@ -200,14 +206,7 @@ def test_an_incremental_loads_delta_stores_what_a_full_rebuild_would():
     snapshots the delta rewrote equal a rebuild of every stored date from scratch."""
     from ar_dashboard.services.sync import ledger_commit
 
-    ledger = generate_demo_ledger(today=TODAY, customers=30, months=26, dirty=True)
-    company = CompanyFactory(name="Demo", home_currency="USD", timezone="America/New_York")
-    batch = ExtractBatch(
-        contacts=ledger.contacts,
-        invoices=ledger.invoices,
-        creditmemos=ledger.creditmemos,
-        payments=ledger.payments,
-    )
+    ledger, batch, company = demo()
     ledger_commit(
         company=company, parsed=ledger_parse(batch=batch), full=True, batch=batch, today=TODAY
     )
