@@ -172,11 +172,14 @@ def _changed_documents(company_id: int, loaded: Any = None):
     return documents.filter(scope)
 
 
-def _scope(loaded: Any) -> str:
+def _scoped(verdict: Verdict, loaded: Any) -> Verdict:
+    """The verdict with the documents it judged named in its metadata (`scope`)."""
     delta = getattr(loaded, "delta", None)
     if delta is None or delta.customer_ids is None:
-        return "every customer"
-    return f"{len(delta.customer_ids) + delta.unknown_customer} customers changed by this load"
+        scope = "every customer"
+    else:
+        scope = f"{len(delta.customer_ids) + delta.unknown_customer} customers changed by this load"
+    return dataclasses.replace(verdict, metadata={**verdict.metadata, "scope": scope})
 
 
 def _open_documents(company_id: int, loaded: Any = None):
@@ -251,8 +254,7 @@ def balances_within_totals_check(company_id: int, loaded: Any = None) -> Verdict
         .order_by("external_id")
         .values_list("external_id", "total", "balance")
     )
-    verdict = balances_within_totals_verdict(rows.iterator())
-    return dataclasses.replace(verdict, metadata={**verdict.metadata, "scope": _scope(loaded)})
+    return _scoped(balances_within_totals_verdict(rows.iterator()), loaded)
 
 
 def currency_codes_check(company_id: int, loaded: Any = None) -> Verdict:
@@ -264,8 +266,7 @@ def currency_codes_check(company_id: int, loaded: Any = None) -> Verdict:
         .values_list("currency", flat=True)
         .distinct()
     )
-    verdict = currency_codes_verdict(currencies)
-    return dataclasses.replace(verdict, metadata={**verdict.metadata, "scope": _scope(loaded)})
+    return _scoped(currency_codes_verdict(currencies), loaded)
 
 
 def totals_reconcile_check(ar_summary: dict) -> Verdict:

@@ -221,10 +221,8 @@ def _note_moves(
 # What a document's past balances depend on besides its allocations (DESIGN.md: balance on
 # a date = current balance + effective allocations dated after it), in `_existing` order.
 HISTORY_FIELDS = ("customer_id", "posted_on", "due_on", "doc_type", "currency", "total")
-_HISTORY_AT = tuple(
-    DOCUMENT_COLUMNS.index(name)
-    for name in ("customer", "posted_on", "due_on", "doc_type", "currency", "total")
-)
+_HISTORY_AT = tuple(DOCUMENT_COLUMNS.index(name.removesuffix("_id")) for name in HISTORY_FIELDS)
+_DOC_TYPE_AT = DOCUMENT_COLUMNS.index("doc_type")
 _STATUS_AT = DOCUMENT_COLUMNS.index("source_status")
 
 
@@ -233,7 +231,7 @@ def _same_history(before: tuple, row: tuple) -> bool:
     nothing a past date sees: same customer, dates, type, currency, total, and still in AR
     or still out of it (OPEN → PAID is a balance change, VOIDED is not)."""
     *fields, status = before[1:]
-    doc_type = row[DOCUMENT_COLUMNS.index("doc_type")]
+    doc_type = row[_DOC_TYPE_AT]
     return tuple(fields) == tuple(row[i] for i in _HISTORY_AT) and aging.counts_as_ar(
         doc_type, status
     ) == aging.counts_as_ar(doc_type, row[_STATUS_AT])
